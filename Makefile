@@ -1,0 +1,60 @@
+# kpilib: run `make help` for the list of targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+MONTH  ?= 2026-10
+DATA   ?= data/sample
+OUT    ?= outputs
+JOBS   ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help report test lint format lab sample bench clean
+
+## Show this list of targets
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-z][a-z-]*:/{if (doc) printf "  make %-8s %s\n", substr($$1,1,length($$1)-1), doc; doc=""}' $(MAKEFILE_LIST)
+
+# The environment is rebuilt whenever pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(DATA)/$(MONTH): | $(BIN)/.installed
+	$(BIN)/kpi sample-data --out $(DATA)
+
+## Set up, generate the sample data if absent, and run the month's job (MONTH=2026-10)
+report: $(BIN)/.installed $(DATA)/$(MONTH)
+	$(BIN)/kpi run --month $(MONTH) --data $(DATA) --out $(OUT) --jobs $(JOBS)
+
+## Set up with test extras and run the whole test suite (lint included)
+test: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n $(JOBS)
+
+## Check the code with ruff
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+## Format the code with ruff
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Open JupyterLab on the notebooks
+lab: $(BIN)/.installed $(DATA)/$(MONTH)
+	$(BIN)/jupyter lab notebooks/
+
+## Regenerate the bundled sample data (24 months ending 2026-10)
+sample: $(BIN)/.installed
+	$(BIN)/kpi sample-data --out $(DATA)
+
+## Run the benchmarks under bench/ and print their figures
+bench: $(BIN)/.installed
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
+## Remove the environment, generated data and rendered outputs
+clean:
+	rm -rf $(VENV) data $(OUT)/2* .pytest_cache .ruff_cache
