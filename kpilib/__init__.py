@@ -1,4 +1,4 @@
-"""kpilib: scoring, statistics and reports for the monthly assessment of a group-customer department."""
+"""kpilib: scoring, statistics and reports for a group-customer department's monthly assessment."""
 
 from importlib.metadata import PackageNotFoundError, version
 

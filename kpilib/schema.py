@@ -123,7 +123,7 @@ class Table:
         return {col.alias: col.name for col in self.columns}
 
 
-_STAFF_ID = r"S\d{5}"
+_STAFF_ID = r"S\d{5,7}"
 _UNIT_CODE = r"(X|Z)\d{2,4}"
 
 

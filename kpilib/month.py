@@ -1,0 +1,49 @@
+"""The typed container of one month's validated input tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from kpilib.errors import Finding
+from kpilib.schema import TABLES
+
+
+@dataclass(frozen=True)
+class MonthData:
+    """One month of validated input, each table with the canonical columns of
+    :mod:`kpilib.schema` (money as int64 fen, categories as codes, dates as
+    ``datetime64``, booleans as ``boolean``).
+
+    ``warnings`` holds the non-blocking findings of validation.
+    """
+
+    month: str
+    units: pd.DataFrame
+    staff: pd.DataFrame
+    targets: pd.DataFrame
+    activity: pd.DataFrame
+    revenue: pd.DataFrame
+    contracts: pd.DataFrame
+    tickets: pd.DataFrame
+    inspections: pd.DataFrame
+    training: pd.DataFrame
+    submissions: pd.DataFrame
+    centre_results: pd.DataFrame
+    expenses: pd.DataFrame
+    audit_findings: pd.DataFrame
+    warnings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return table name -> DataFrame, in the order of the data contract."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    @property
+    def month_start(self) -> pd.Timestamp:
+        return pd.Timestamp(f"{self.month}-01")
+
+    @property
+    def month_end(self) -> pd.Timestamp:
+        """The last day of the month (midnight)."""
+        return self.month_start + pd.offsets.MonthEnd(0)
