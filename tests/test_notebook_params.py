@@ -1,0 +1,113 @@
+"""Notebook parameters are read from the typed ``parameters`` cell and checked without a kernel."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kpilib.errors import ParameterError
+from kpilib.notebook_params import notebook_parameters, validate_parameters
+
+HERE = Path(__file__).parent
+DEMO = HERE / "notebooks" / "params_demo.ipynb"
+PROJECT_NOTEBOOKS = sorted((HERE.parent / "notebooks").glob("*.ipynb"))
+
+
+def _notebook(tmp_path: Path, source: str, *, tag: str = "parameters") -> Path:
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "P"}}
+    )
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = [tag]
+    nb.cells = [cell]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_declaration_is_read_with_type_default_and_help():
+    params = notebook_parameters(DEMO)
+    assert list(params) == ["month", "jobs", "threshold", "strict", "units", "weights"]
+    month = params["month"]
+    assert (month.type_name, month.default) == ("str", '"2026-10"')
+    assert month.help == "考核月份 (assessment month, YYYY-MM)"
+    assert params["units"].type_name == "Optional[List[str]]"
+
+
+GOOD = {
+    "month": "2026-11",
+    "jobs": 4,
+    "threshold": 1,  # an int is a valid float
+    "strict": True,
+    "units": ["X01", "Z02"],
+    "weights": {"revenue": 0.5, "visits": 1},
+}
+
+
+def test_good_parameters_pass():
+    validate_parameters(DEMO, GOOD)
+    validate_parameters(DEMO, {"units": None})
+    validate_parameters(DEMO, {})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("month", 202611, "expected str"),
+        ("month", None, "expected str"),
+        ("jobs", "4", "expected int"),
+        ("jobs", True, "expected int"),  # bool is an int subclass, still refused
+        ("jobs", 2.0, "expected int"),
+        ("threshold", "0.9", "expected float"),
+        ("strict", 1, "expected bool"),
+        ("units", "X01", "expected Optional[List[str]]"),
+        ("units", ["X01", 2], "expected Optional[List[str]]"),
+        ("weights", {"revenue": "0.5"}, "expected Dict[str, float]"),
+    ],
+)
+def test_wrong_type_is_refused_naming_notebook_parameter_value_and_type(name, value, expected):
+    with pytest.raises(ParameterError) as info:
+        validate_parameters(DEMO, {**GOOD, name: value})
+    message = str(info.value)
+    assert message.startswith("params_demo.ipynb: ")
+    assert f"parameter {name!r} = {value!r} is {type(value).__name__}" in message
+    assert expected in message
+
+
+def test_unknown_name_is_refused_listing_the_declared_ones():
+    with pytest.raises(ParameterError, match=r"unknown parameter 'unit' = 'X01'") as info:
+        validate_parameters(DEMO, {"unit": "X01", "month": "2026-10"})
+    assert "month: str" in str(info.value)
+    assert "params_demo.ipynb" in str(info.value)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ParameterError) as info:
+        validate_parameters(DEMO, {"jobs": "2", "colour": "red", "month": 1})
+    assert len(str(info.value).splitlines()) == 3
+
+
+def test_untyped_parameter_in_the_notebook_is_refused(tmp_path):
+    path = _notebook(tmp_path, 'month = "2026-10"  # 考核月份')
+    with pytest.raises(ParameterError, match=r"nb.ipynb: parameter 'month' has no type annotation"):
+        validate_parameters(path, {"month": "2026-10"})
+
+
+def test_unsupported_annotation_is_refused(tmp_path):
+    path = _notebook(tmp_path, "when: datetime = None  # 时间")
+    with pytest.raises(ParameterError, match=r"unsupported type 'datetime'"):
+        notebook_parameters(path)
+
+
+def test_notebook_without_parameters_cell_is_refused(tmp_path):
+    path = _notebook(tmp_path, 'month: str = "2026-10"', tag="setup")
+    with pytest.raises(ParameterError, match=r"nb.ipynb: no cell tagged 'parameters'"):
+        notebook_parameters(path)
+
+
+@pytest.mark.parametrize("notebook", PROJECT_NOTEBOOKS, ids=lambda p: p.name)
+def test_project_notebooks_declare_month_and_results_dir_typed_with_help(notebook):
+    params = notebook_parameters(notebook)
+    assert params["month"].type_name == "str"
+    assert params["results_dir"].type_name == "str"
+    assert all(p.help for p in params.values()), "every parameter needs a help comment"
