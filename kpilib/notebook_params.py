@@ -18,6 +18,7 @@ names at the top of the cell). papermill's parser does not read ``X | None``.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -72,6 +73,13 @@ def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
     found = papermill.inspect_notebook(str(path))
     if not found and not _has_parameters_cell(path):
         raise ParameterError(f"{path.name}: no cell tagged 'parameters'")
+    unparsed = [name for name in _assigned_names(path) if name not in found]
+    if unparsed:
+        raise ParameterError(
+            f"{path.name}: papermill cannot read the parameter line(s) of {unparsed}; "
+            "write each as `name: type = value  # help` on one line, with type one of "
+            f"{', '.join(_SCALARS)}, List[X], Dict[K, V], Optional[X] (not `X | None`)"
+        )
     declared: dict[str, NotebookParameter] = {}
     for name, info in found.items():
         param = NotebookParameter(
@@ -123,11 +131,36 @@ def validate_parameters(
     return declared
 
 
-def _has_parameters_cell(path: Path) -> bool:
+def _parameters_source(path: Path) -> str | None:
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    return any("parameters" in cell.metadata.get("tags", []) for cell in nb.cells)
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            return cell.source
+    return None
+
+
+def _has_parameters_cell(path: Path) -> bool:
+    return _parameters_source(path) is not None
+
+
+def _assigned_names(path: Path) -> list[str]:
+    """Names the parameters cell assigns at top level, as Python reads it.
+
+    A line papermill's pattern cannot read (``units: list[str] | None = None``)
+    would otherwise silently stop being a parameter.
+    """
+    source = _parameters_source(path)
+    try:
+        tree = ast.parse(source or "")
+    except SyntaxError:  # IPython magics: leave the cell to papermill
+        return []
+    names = []
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
 
 
 def _split_args(inner: str) -> list[str]:

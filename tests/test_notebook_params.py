@@ -31,7 +31,7 @@ def test_declaration_is_read_with_type_default_and_help():
     month = params["month"]
     assert (month.type_name, month.default) == ("str", '"2026-10"')
     assert month.help == "考核月份 (assessment month, YYYY-MM)"
-    assert params["units"].type_name == "Optional[List[str]]"
+    assert params["units"].type_name == "list[str]"
 
 
 GOOD = {
@@ -46,7 +46,7 @@ GOOD = {
 
 def test_good_parameters_pass():
     validate_parameters(DEMO, GOOD)
-    validate_parameters(DEMO, {"units": None})
+    validate_parameters(DEMO, {"units": []})
     validate_parameters(DEMO, {})
 
 
@@ -60,9 +60,10 @@ def test_good_parameters_pass():
         ("jobs", 2.0, "expected int"),
         ("threshold", "0.9", "expected float"),
         ("strict", 1, "expected bool"),
-        ("units", "X01", "expected Optional[List[str]]"),
-        ("units", ["X01", 2], "expected Optional[List[str]]"),
-        ("weights", {"revenue": "0.5"}, "expected Dict[str, float]"),
+        ("units", "X01", "expected list[str]"),
+        ("units", ["X01", 2], "expected list[str]"),
+        ("units", None, "expected list[str]"),
+        ("weights", {"revenue": "0.5"}, "expected dict[str, float]"),
     ],
 )
 def test_wrong_type_is_refused_naming_notebook_parameter_value_and_type(name, value, expected):
@@ -85,6 +86,26 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(ParameterError) as info:
         validate_parameters(DEMO, {"jobs": "2", "colour": "red", "month": 1})
     assert len(str(info.value).splitlines()) == 3
+
+
+def test_optional_and_typing_generics(tmp_path):
+    path = _notebook(
+        tmp_path,
+        "from typing import List, Optional\n"
+        "units: Optional[List[str]] = None  # 单位编码 (unit codes)\n"
+        "limit: Optional[int] = None  # 上限",
+    )
+    validate_parameters(path, {"units": None, "limit": 3})
+    validate_parameters(path, {"units": ["X01"], "limit": None})
+    with pytest.raises(ParameterError, match=r"expected Optional\[int\]"):
+        validate_parameters(path, {"limit": "3"})
+
+
+def test_a_line_papermill_cannot_read_is_refused_not_dropped(tmp_path):
+    """ruff's pyupgrade rewrites Optional[X] to X | None, which papermill does not parse."""
+    path = _notebook(tmp_path, 'month: str = "2026-10"  # 月份\nunits: list[str] | None = None')
+    with pytest.raises(ParameterError, match=r"cannot read the parameter line\(s\) of \['units'\]"):
+        notebook_parameters(path)
 
 
 def test_untyped_parameter_in_the_notebook_is_refused(tmp_path):
