@@ -77,6 +77,7 @@ SOURCES: dict[str, Source] = {
     "qualification": Source(
         ("staff", "unit"), "qualified / assessed in qualification courses", rate=True
     ),
+    "qualified_courses": Source(("staff", "unit"), "qualification courses passed this month"),
     "failed_inspections": Source(("staff", "unit"), "number of failed inspections"),
     "min_inspection_score": Source(("staff",), "lowest inspection score", rate=True),
     "staff_mean": Source(("unit",), "mean total of the unit's scored staff", rate=True),
