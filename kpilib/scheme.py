@@ -437,8 +437,9 @@ class _Validator:
                     f"{where}.{key}", f"unknown parameter for method {method!r}; known: {known}"
                 )
         out = {**optional, **{k: v for k, v in params.items() if k in required or k in optional}}
-        check = getattr(self, f"_check_{method}")
-        check(out, where, direction, target)
+        if all(key in params for key in required):
+            check = getattr(self, f"_check_{method}")
+            check(out, where, direction, target)
         return out
 
     def _check_completion(self, p, where, direction, target):
@@ -640,9 +641,14 @@ class _Validator:
             if wmap is None:
                 continue
             total = Decimal(0)
+            numbers_ok = True
             clean = {}
             for code, w in wmap.items():
                 value = self.number(w, f"{gw}.{code}", positive=True)
+                if value is None:
+                    numbers_ok = False
+                else:
+                    total += _decimal(w)
                 if code not in indicators:
                     self.bad(f"{gw}.{code}", f"weight for an unknown or invalid indicator {code!r}")
                     continue
@@ -657,8 +663,7 @@ class _Validator:
                     self.bad(f"{gw}.{code}", "'target: targets' exists for staff only")
                 if value is not None:
                     clean[code] = value
-                    total += _decimal(w)
-            if wmap and total != 100 and len(clean) == len(wmap):
+            if wmap and numbers_ok and total != 100:
                 self.bad(gw, f"weights must sum to 100, got {_fmt(total)}")
             out[group] = _freeze(clean)
         return out
