@@ -1,0 +1,239 @@
+"""Rendered output: executed notebooks to self-contained HTML, the index page, atomic writes.
+
+A report is the executed notebook exported with nbconvert's ``lab`` template,
+without code cells, prompts or scripts loaded from the internet: figures are
+already ``data:`` URIs in the notebook's outputs, the page declares
+``<html lang="zh-CN">`` and a CJK font stack for its text (the figures carry
+their own font, see :mod:`kpilib.fonts`).
+
+Every file is written to a temporary name in the destination folder and moved
+into place with :func:`os.replace`, so a reader (or a crash) never sees half a
+file. Temporary names start with a dot and contain ``.tmp``; see
+:func:`remove_stale_temp_files`.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+#: CSS font stack for Chinese text in the browser (Windows, macOS, Linux, Noto).
+FONT_STACK = (
+    '"Microsoft YaHei", "微软雅黑", "PingFang SC", "Hiragino Sans GB", '
+    '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif'
+)
+
+_REPORT_TEMPLATE = """\
+{%- extends 'index.html.j2' -%}
+{%- block header -%}
+{{ super() | replace('<html lang="zh">', '<html lang="zh-CN">') }}
+{%- endblock header -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style type="text/css">
+:root {
+  --jp-content-font-family: FONT_STACK;
+  --jp-ui-font-family: FONT_STACK;
+}
+body { max-width: 1200px; margin: 0 auto; padding: 1em 2em; }
+</style>
+{%- endblock html_head_css -%}
+""".replace("FONT_STACK", FONT_STACK)
+
+TEMP_MARKER = ".tmp"
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def temp_path_for(path: Path) -> Path:
+    """A fresh temporary name beside ``path`` keeping its suffix (tools pick formats by it)."""
+    return path.with_name(f".{path.stem}.{secrets.token_hex(4)}{TEMP_MARKER}{path.suffix}")
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces ``path`` atomically.
+
+    The file is flushed to disk before the rename; on an exception the
+    temporary file is removed and ``path`` is left as it was.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with atomic_path(folder / "a.txt") as tmp:
+    ...     _ = tmp.write_text("完整")
+    >>> (folder / "a.txt").read_text(), [p.name for p in folder.iterdir()]
+    ('完整', ['a.txt'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_for(path)
+    try:
+        yield tmp
+        replace_with(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def replace_with(tmp: str | Path, path: str | Path) -> None:
+    """Flush the finished file ``tmp`` to disk and move it onto ``path`` in one step."""
+    with open(tmp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def remove_stale_temp_files(folder: str | Path) -> list[Path]:
+    """Delete temporary files a crashed run left under ``folder``; return them."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    stale = [p for p in folder.rglob(f".*{TEMP_MARKER}*") if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@cache
+def _exporter():
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({"kpilib_report.html.j2": _REPORT_TEMPLATE})],
+        template_file="kpilib_report.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        embed_images=True,
+        language_code="zh",
+    )
+
+
+def notebook_to_html(notebook: str | Path, *, title: str) -> str:
+    """Return an executed notebook as a self-contained HTML page without code.
+
+    Markdown and outputs are kept; code cells' inputs, prompts and the cells
+    papermill adds on failure are dropped.
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells = [
+        cell
+        for cell in nb.cells
+        if "papermill-error-cell-tag" not in cell.metadata.get("tags", [])
+        and "remove-cell" not in cell.metadata.get("tags", [])
+    ]
+    body, _ = _exporter().from_notebook_node(
+        nb, resources={"metadata": {"name": title, "path": str(Path(notebook).parent)}}
+    )
+    return body
+
+
+def render_report(notebook: str | Path, html_path: str | Path, *, title: str) -> Path:
+    """Render an executed notebook to ``html_path`` (written atomically); return the path."""
+    write_text_atomic(html_path, notebook_to_html(notebook, title=title))
+    return Path(html_path)
+
+
+# --------------------------------------------------------------------------- index page
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One line of the index page.
+
+    ``score`` and ``grade`` are None until the scorecard provides them;
+    ``href`` is relative to the index page (None: nothing to link).
+    """
+
+    section: str
+    code: str
+    name: str
+    status: str
+    href: str | None
+    score: float | None = None
+    grade: str | None = None
+    detail: str = ""
+
+
+_STATUS_LABELS = {"ok": "完成", "skipped": "未变更 (沿用)", "failed": "失败"}
+
+_INDEX_CSS = f"""
+body {{ font-family: {FONT_STACK}; max-width: 1100px; margin: 2em auto; padding: 0 1em;
+       color: #222; }}
+table {{ border-collapse: collapse; width: 100%; margin-bottom: 2em; }}
+th, td {{ border: 1px solid #ccc; padding: 0.35em 0.7em; text-align: left; }}
+th {{ background: #f0f3f7; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+tr.failed td {{ background: #fdecea; }}
+.status-failed {{ color: #b00020; font-weight: bold; }}
+.detail {{ color: #666; font-size: 0.9em; }}
+"""
+
+
+def index_html(month: str, rows: Sequence[IndexRow], *, note: str = "") -> str:
+    """Return the month's index page: one table per section, every report linked."""
+    esc = html.escape
+    sections: dict[str, list[IndexRow]] = {}
+    for row in rows:
+        sections.setdefault(row.section, []).append(row)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN">',
+        '<head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
+        f"<title>{esc(month)} 月度考核报告 (monthly assessment reports)</title>",
+        f"<style>{_INDEX_CSS}</style></head>",
+        "<body>",
+        f"<h1>{esc(month)} 月度考核报告</h1>",
+    ]
+    if note:
+        parts.append(f"<p>{esc(note)}</p>")
+    for section, section_rows in sections.items():
+        parts += [
+            f"<h2>{esc(section)}</h2>",
+            "<table><thead><tr><th>编码</th><th>名称</th><th>综合得分</th><th>等级</th>"
+            "<th>状态</th><th>报告</th></tr></thead><tbody>",
+        ]
+        for row in section_rows:
+            score = "—" if row.score is None else f"{row.score:.2f}"
+            link = (
+                f'<a href="{esc(row.href, quote=True)}">打开</a>' if row.href is not None else "—"
+            )
+            detail = f'<div class="detail">{esc(row.detail)}</div>' if row.detail else ""
+            parts.append(
+                f'<tr class="{esc(row.status)}"><td>{esc(row.code)}</td><td>{esc(row.name)}</td>'
+                f'<td class="num">{score}</td><td>{esc(row.grade or "—")}</td>'
+                f'<td class="status-{esc(row.status)}">'
+                f"{esc(_STATUS_LABELS.get(row.status, row.status))}{detail}</td>"
+                f"<td>{link}</td></tr>"
+            )
+        parts.append("</tbody></table>")
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(parts)

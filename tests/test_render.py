@@ -1,0 +1,181 @@
+"""Rendering: self-contained HTML without code, the index page, atomic writes."""
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from kpilib.fonts import use_cjk_font
+from kpilib.render import (
+    IndexRow,
+    atomic_path,
+    index_html,
+    notebook_to_html,
+    remove_stale_temp_files,
+    render_report,
+    write_bytes_atomic,
+    write_text_atomic,
+)
+
+SECRET_CODE = "secret_variable_name = read_result(results_dir, 'staff')"
+
+
+def _chart_png() -> str:
+    with mpl.rc_context():
+        use_cjk_font()
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.bar(["县市公司", "中心"], [1, 2])
+        ax.set_title("各单位人数")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+@pytest.fixture(scope="module")
+def executed_notebook(tmp_path_factory) -> Path:
+    """An executed notebook as papermill leaves it: outputs, prompts, parameters cells."""
+    params = new_code_cell('month: str = "2026-10"  # 考核月份', execution_count=1)
+    params.metadata["tags"] = ["parameters"]
+    injected = new_code_cell('month = "2026-10"\n', execution_count=2)
+    injected.metadata["tags"] = ["injected-parameters"]
+    table = new_code_cell(SECRET_CODE + "\nframe", execution_count=3)
+    table.outputs = [
+        new_output(
+            "execute_result",
+            data={
+                "text/html": "<table class='dataframe'><tr><th>工号</th><th>得分</th></tr>"
+                "<tr><td>S00001</td><td>95.5</td></tr></table>",
+                "text/plain": "frame",
+            },
+            execution_count=3,
+        )
+    ]
+    chart = new_code_cell("ax = frame.plot.bar(title='各单位人数')", execution_count=4)
+    chart.outputs = [
+        new_output("display_data", data={"image/png": _chart_png(), "text/plain": "<Figure>"})
+    ]
+    nb = new_notebook(
+        cells=[new_markdown_cell("# 单位月度考核报告"), params, injected, table, chart],
+        metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "P"}},
+    )
+    path = tmp_path_factory.mktemp("render") / "unit_X01.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def page(executed_notebook) -> str:
+    return notebook_to_html(executed_notebook, title="2026-10 城东县 (X01) 月度考核报告")
+
+
+def _body(page: str) -> str:
+    return page[page.index("<main>") :]
+
+
+def test_page_declares_simplified_chinese_and_title(page):
+    assert re.search(r"<html lang=\"zh-CN\">", page)
+    assert "<title>2026-10 城东县 (X01) 月度考核报告</title>" in page
+    assert "Microsoft YaHei" in page  # a CJK font stack for the text
+
+
+def test_no_code_cells_prompts_or_sources(page):
+    body = _body(page)
+    assert SECRET_CODE not in page
+    assert "secret_variable_name" not in page
+    assert "jp-InputPrompt" not in body
+    assert "jp-OutputPrompt" not in body
+    assert "cm-editor" not in body
+    assert "In&nbsp;[" not in body
+    # markdown is kept, code cells render outputs only
+    assert "<h1" in body and "单位月度考核报告" in body
+    code_cells = re.findall(r'<div class="jp-Cell jp-CodeCell[^"]*"', body)
+    assert code_cells and all("jp-mod-noInput" in c for c in code_cells)
+
+
+def test_outputs_kept_and_figure_embedded_as_data_uri(page):
+    body = _body(page)
+    assert "<th>工号</th>" in body and "95.5" in body
+    assert re.search(r'<img[^>]+src="data:image/png;base64,[A-Za-z0-9+/]{100}', body)
+
+
+def test_page_loads_nothing_from_the_network(page):
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"<link[^>]+href=\"https?:", page)
+    assert not re.search(r"<img[^>]+src=\"https?:", page)
+
+
+def test_papermill_error_markers_are_dropped(tmp_path, executed_notebook):
+    nb = nbformat.read(executed_notebook, as_version=4)
+    marker = new_markdown_cell("<span>An Exception was encountered</span>")
+    marker.metadata["tags"] = ["papermill-error-cell-tag"]
+    nb.cells.insert(0, marker)
+    path = tmp_path / "marked.ipynb"
+    nbformat.write(nb, path)
+    assert "An Exception was encountered" not in notebook_to_html(path, title="t")
+
+
+def test_render_report_writes_atomically(tmp_path, executed_notebook):
+    html = tmp_path / "out" / "unit_X01.html"
+    assert render_report(executed_notebook, html, title="X01") == html
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in html.parent.iterdir()] == ["unit_X01.html"]
+
+
+def test_atomic_path_keeps_the_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "report.html"
+    target.write_text("旧版本", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("半个文件", encoding="utf-8")
+        assert tmp.parent == target.parent and tmp.suffix == ".html"
+        raise RuntimeError("crash while writing")
+    assert target.read_text(encoding="utf-8") == "旧版本"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_write_helpers_replace_whole_files(tmp_path):
+    write_text_atomic(tmp_path / "a" / "index.html", "新")
+    write_bytes_atomic(tmp_path / "a" / "b.bin", b"\x00\x01")
+    write_text_atomic(tmp_path / "a" / "index.html", "更新")
+    assert (tmp_path / "a" / "index.html").read_text(encoding="utf-8") == "更新"
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["b.bin", "index.html"]
+
+
+def test_stale_temp_files_of_a_crashed_run_are_removed(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    stale = [tmp_path / ".unit_X01.1a2b3c4d.tmp.html", tmp_path / "notebooks" / ".x.0.tmp.ipynb"]
+    for path in stale:
+        path.write_text("half")
+    (tmp_path / "unit_X01.html").write_text("whole")
+    assert sorted(remove_stale_temp_files(tmp_path)) == sorted(stale)
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["unit_X01.html"]
+
+
+def test_index_links_every_report_with_score_grade_and_status():
+    rows = [
+        IndexRow("县市公司 (counties)", "X01", "城东<县>", "ok", "unit_X01.html", 91.256, "A"),
+        IndexRow("县市公司 (counties)", "X02", "城西县", "skipped", "unit_X02.html"),
+        IndexRow(
+            "中心 (centres)",
+            "Z01",
+            "客户服务中心",
+            "failed",
+            "notebooks/unit_Z01.ipynb",
+            detail="第3格 RuntimeError: 失败",
+        ),
+    ]
+    page = index_html("2026-10", rows)
+    assert page.startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
+    assert page.count("<h2>") == 2
+    assert '<a href="unit_X01.html">' in page and '<a href="unit_X02.html">' in page
+    assert '<a href="notebooks/unit_Z01.ipynb">' in page
+    assert "城东&lt;县&gt;" in page  # escaped
+    assert "91.26" in page and ">A<" in page
+    assert "失败" in page and "第3格 RuntimeError" in page
+    assert "未变更" in page  # skipped
