@@ -107,8 +107,8 @@ class Scorecard:
         ``deduction``, ``total`` (all rounded to 6 decimals; ``base`` and ``total`` NaN
         when no indicator applies and no veto), ``vetoed`` (bool), ``veto_reason``
         (Chinese, "" when not vetoed), ``rank`` (Int64, 1 = best within the role, ties
-        share the best rank), ``grade`` (forced distribution within the role; None when
-        not scored).
+        share the best rank), ``grade`` (forced distribution within the role; missing
+        when not scored).
     units : DataFrame
         One row per unit, the same layout with ``unit_code``, ``name``, ``unit_type``
         instead of ``staff_id``, ``name``, ``unit_code``, ``role``; ranks and grades are
