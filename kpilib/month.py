@@ -47,3 +47,8 @@ class MonthData:
     def month_end(self) -> pd.Timestamp:
         """The last day of the month (midnight)."""
         return self.month_start + pd.offsets.MonthEnd(0)
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """The month's closing instant (last day, 23:59:59): what time-based checks use."""
+        return self.month_end + pd.Timedelta(hours=23, minutes=59, seconds=59)
