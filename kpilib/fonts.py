@@ -52,16 +52,14 @@ def _register() -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
-def use_cjk_font() -> str:
-    """Make the shipped CJK font matplotlib's default font; return its family name.
+def use_cjk_font() -> None:
+    """Make the shipped CJK font matplotlib's default font (:data:`FONT_FAMILY`).
 
     Sets ``font.family`` to sans-serif with the CJK font first (DejaVu Sans
     after it for the few symbols the CJK font lacks) and ``axes.unicode_minus``
     to False, because the CJK font has no U+2212 minus sign. Safe to call
-    repeatedly; the font file is registered once per process.
-
-    >>> use_cjk_font()
-    'Noto Sans CJK SC'
+    repeatedly; the font file is registered once per process. Returns None,
+    so that a notebook cell ending with the call displays nothing.
     """
     import matplotlib as mpl
 
@@ -72,4 +70,3 @@ def use_cjk_font() -> str:
         *[f for f in mpl.rcParams["font.sans-serif"] if f != family],
     ]
     mpl.rcParams["axes.unicode_minus"] = False
-    return family

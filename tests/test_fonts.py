@@ -29,7 +29,7 @@ def test_font_file_comes_from_the_mplfonts_package():
 
 
 def test_chinese_figure_renders_without_missing_glyphs_in_the_shipped_font(rc):
-    assert use_cjk_font() == FONT_FAMILY
+    use_cjk_font()
     fig, ax = plt.subplots()
     ax.bar(["县市公司", "中心"], [-3.5, 92.0])
     ax.set_title("各单位综合得分 (考核月份 2026-10)")
