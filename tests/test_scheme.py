@@ -25,14 +25,14 @@ def test_the_2026_scheme_loads():
     assert set(scheme.unit_weights) == set(UNIT_TYPES)
     for weights in [*scheme.role_weights.values(), *scheme.unit_weights.values()]:
         assert sum(weights.values()) == pytest.approx(100)
-    # methods-spec §1.7: customer manager 40/20/15/10/5/10
+    # methods-spec §1.7: customer manager 40/20/15/10/5/10 (collection rate in the last slot)
     assert dict(scheme.role_weights["customer_manager"]) == {
         "revenue": 40,
         "new_members": 20,
         "churn_rate": 15,
         "visits": 10,
         "archive_rate": 5,
-        "satisfaction": 10,
+        "collection_rate": 10,
     }
     assert scheme.bonus_cap == 4
     assert scheme.max_total == 120

@@ -26,6 +26,20 @@ from kpilib.scorecard import (
 SCHEME_PATH = Path(__file__).resolve().parents[1] / "params" / "scheme-2026.yaml"
 SCHEME = load_scheme(SCHEME_PATH)
 
+
+def spec_scheme(**top):
+    """The 2026 scheme with satisfaction in the customer manager's last slot, as in the
+    worked example of methods-spec §1.7 (the 2026 file puts the collection rate there)."""
+    raw = yaml.safe_load(SCHEME_PATH.read_text(encoding="utf-8"))
+    weights = raw["weights"]["roles"]["customer_manager"]
+    del weights["collection_rate"]
+    weights["satisfaction"] = 10
+    raw.update(top)
+    return scheme_from_dict(raw)
+
+
+SPEC = spec_scheme()
+
 _DTYPES = {
     "str": "str",
     "int": "int64",
@@ -106,7 +120,7 @@ def worked_example(**extra):
 def test_worked_example_of_methods_spec_1_7():
     # methods-spec §1.7 [C]: 42.4, 24.0, 12.5, 8, 4.7, 7.6; base 99.2; bonuses 3 + 2 capped
     # at 4; deduction 1.5 -> 101.7 (clamp [0, 120])
-    sc = score_month(worked_example(), SCHEME)
+    sc = score_month(worked_example(), SPEC)
     row = sc.staff.iloc[0]
     expected = {
         "revenue": 42.4,
@@ -146,7 +160,7 @@ def test_worked_example_with_a_veto_scores_zero():
             inspection("I2", "S00001", 35.0, False),
         ]
     )
-    sc = score_month(month, SCHEME)
+    sc = score_month(month, SPEC)
     row = sc.staff.iloc[0]
     assert row["base"] == pytest.approx(99.2)
     assert row["total"] == 0.0
@@ -160,9 +174,7 @@ def test_worked_example_with_a_veto_scores_zero():
 
 
 def test_clamp_to_max_total_is_recorded():
-    raw = yaml.safe_load(SCHEME_PATH.read_text(encoding="utf-8"))
-    raw["max_total"] = 100
-    sc = score_month(worked_example(), scheme_from_dict(raw))
+    sc = score_month(worked_example(), spec_scheme(max_total=100))
     assert sc.staff.loc[0, "total"] == 100.0
     clamp = sc.events[sc.events["kind"] == "clamp"]["message"].item()
     assert "101.7" in clamp and "[0, 100]" in clamp
@@ -177,7 +189,7 @@ def test_zero_target_is_not_applicable_and_weights_are_renormalised():
             ("S00001", "visits", None, 25.0, None),
         ]
     )
-    sc = score_month(month, SCHEME)
+    sc = score_month(month, SPEC)
     long = sc.long[sc.long["entity_type"] == "staff"].set_index("indicator")
     nm = long.loc["new_members"]
     assert not nm["applicable"]
@@ -204,7 +216,7 @@ def test_zero_target_is_not_applicable_and_weights_are_renormalised():
     ],
 )
 def test_zero_denominator_is_not_applicable(activity, indicator, note):
-    sc = score_month(worked_example(activity=[activity]), SCHEME)
+    sc = score_month(worked_example(activity=[activity]), SPEC)
     row = sc.long.set_index(["entity_type", "indicator"]).loc[("staff", indicator)]
     assert not row["applicable"]
     assert note in row["note"]
@@ -212,7 +224,7 @@ def test_zero_denominator_is_not_applicable(activity, indicator, note):
 
 
 def test_missing_target_row_is_not_applicable():
-    sc = score_month(worked_example(targets=[]), SCHEME)
+    sc = score_month(worked_example(targets=[]), SPEC)
     long = sc.long[sc.long["entity_type"] == "staff"].set_index("indicator")
     for code in ("revenue", "new_members", "visits"):
         assert not long.loc[code, "applicable"]
@@ -222,7 +234,7 @@ def test_missing_target_row_is_not_applicable():
 
 def test_person_with_nothing_applicable_has_no_total():
     month = worked_example(staff=[person("S00001"), person("S00002", role="service_staff")])
-    sc = score_month(month, SCHEME)
+    sc = score_month(month, SPEC)
     row = sc.staff.set_index("staff_id").loc["S00002"]
     assert math.isnan(row["base"]) and math.isnan(row["total"])
     assert pd.isna(row["rank"]) and pd.isna(row["grade"])
@@ -234,7 +246,7 @@ def test_caps_and_floors_are_flagged_with_notes():
         activity=[("S00001", 5, 30, 10, 0, 1000, 47, 50, 100, 100)],
         revenue=[("R1", "S00001", "G1", "K1", "专线", 300_00, "2026-10-05")],
     )
-    sc = score_month(month, SCHEME)
+    sc = score_month(month, SPEC)
     long = sc.long[sc.long["entity_type"] == "staff"].set_index("indicator")
     assert long.loc["new_members", "flag"] == "cap"  # 30/15 = 200 % -> 120 %
     assert long.loc["new_members", "raw_score"] == 120.0
@@ -278,7 +290,7 @@ def test_unit_scores_weigh_staff_mean_with_own_duties():
             ("K2", "G2", "乙公司", "S00002", "2026-01-01", "archived", None),
         ],
     )
-    sc = score_month(month, SCHEME)
+    sc = score_month(month, SPEC)
     staff = sc.staff.set_index("staff_id")
     mean_total = staff["total"].mean()
     unit = sc.units.iloc[0]
@@ -307,7 +319,7 @@ def test_unit_veto_for_an_overdue_major_finding():
             ("F2", "X01", "合同管理", "8.5.1", "minor", "2026-08-01", "2026-09-30", None),
         ]
     )
-    sc = score_month(month, SCHEME)
+    sc = score_month(month, SPEC)
     unit = sc.units.iloc[0]
     assert unit["vetoed"] and unit["total"] == 0.0
     assert "严重审核发现整改逾期" in unit["veto_reason"]
