@@ -606,3 +606,18 @@ def test_score_rows_does_not_modify_its_input():
     before = copy.deepcopy(rows)
     score_rows(rows, SCHEME)
     pd.testing.assert_frame_equal(rows, before)
+
+
+def test_veto_with_lowest_grade_effect_keeps_the_total():
+    raw = yaml.safe_load(SCHEME_PATH.read_text(encoding="utf-8"))
+    raw["vetoes"]["serious_violation"]["effect"] = "lowest_grade"
+    weights = raw["weights"]["roles"]["customer_manager"]
+    del weights["collection_rate"]
+    weights["satisfaction"] = 10
+    month = worked_example(
+        staff=[person("S00001"), person("S00002", name="李四")],
+        inspections=[inspection("I1", "S00001", 35.0, False)],
+    )
+    sc = score_month(month, scheme_from_dict(raw)).staff.set_index("staff_id")
+    assert sc.loc["S00001", "vetoed"] and sc.loc["S00001", "grade"] == "C"
+    assert sc.loc["S00001", "total"] == pytest.approx(99.2 + 4 - 0.5)
