@@ -39,6 +39,9 @@ from kpilib.runner import (
 )
 from kpilib.sample_data import generate
 
+# One group: under ``pytest -n N --dist loadgroup`` the module's runs execute once, on one worker.
+pytestmark = pytest.mark.xdist_group("runner")
+
 MONTH = "2026-10"
 TEST_NOTEBOOKS = Path(__file__).parent / "notebooks" / "runner"
 FAILING_UNIT = "X02"
@@ -389,3 +392,13 @@ def test_result_objects_are_plain_and_picklable():
     assert pickle.loads(pickle.dumps(result)) == result
     assert result.duration_s == 1.5 and not result.ok
     assert str(result.failure.to_error("unit_X01")) == "unit_X01: cell 3: E: v"
+
+
+@pytest.mark.notebook
+def test_project_notebooks_run_for_one_unit(sample, tmp_path):
+    """The committed notebooks accept the runner's parameters and render (one unit only)."""
+    code, _, stderr = _run(data_dir=sample, out_dir=tmp_path / "out", units=["X01"])
+    assert code == EXIT_OK, stderr
+    page = (tmp_path / "out" / MONTH / "unit_X01.html").read_text(encoding="utf-8")
+    assert re.search(r'<img[^>]+src="data:image/png;base64,', page)
+    assert not re.search(r"1[3-9]\d{9}", page[page.index("<main>") :]), "unmasked phone number"
