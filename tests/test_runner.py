@@ -401,4 +401,5 @@ def test_project_notebooks_run_for_one_unit(sample, tmp_path):
     assert code == EXIT_OK, stderr
     page = (tmp_path / "out" / MONTH / "unit_X01.html").read_text(encoding="utf-8")
     assert re.search(r'<img[^>]+src="data:image/png;base64,', page)
-    assert not re.search(r"1[3-9]\d{9}", page[page.index("<main>") :]), "unmasked phone number"
+    text = re.sub(r"base64,[A-Za-z0-9+/=]+", "", page[page.index("<main>") :])
+    assert not re.search(r"1[3-9]\d{9}", text), "unmasked phone number"
