@@ -25,6 +25,7 @@ strategy replaces the execution and keeps :func:`render_job`.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import sys
 import time
@@ -132,8 +133,6 @@ class Executor(Protocol):
 
 def run_job(job: ReportJob, *, cell_timeout: int | None = 600) -> ReportResult:
     """Execute ``job`` with Papermill and render it; never raises for a report's failure."""
-    import os
-
     started = time.perf_counter()
     with _kernel_stderr() as kernel_log:
         failure = execute_job(job, cell_timeout=cell_timeout)
@@ -211,7 +210,6 @@ def _kernel_stderr() -> Iterator[list[str]]:
     garble the progress bar. The text is yielded (as the list's one item,
     after the block) so a kernel that died can be explained.
     """
-    import os
     import tempfile
 
     captured: list[str] = []

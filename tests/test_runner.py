@@ -403,3 +403,37 @@ def test_project_notebooks_run_for_one_unit(sample, tmp_path):
     assert re.search(r'<img[^>]+src="data:image/png;base64,', page)
     text = re.sub(r"base64,[A-Za-z0-9+/=]+", "", page[page.index("<main>") :])
     assert not re.search(r"1[3-9]\d{9}", text), "unmasked phone number"
+
+
+@pytest.mark.notebook
+def test_a_dead_kernel_is_a_failed_result_and_the_other_jobs_still_run(tmp_path):
+    from kpilib.executors import PapermillExecutor, ReportJob
+
+    def notebook(name: str, source: str) -> Path:
+        nb = nbformat.v4.new_notebook(
+            metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "P"}}
+        )
+        nb.cells = [nbformat.v4.new_code_cell(source)]
+        nbformat.write(nb, tmp_path / name)
+        return tmp_path / name
+
+    jobs = [
+        ReportJob(
+            key,
+            notebook(f"{key}.ipynb", source),
+            {},
+            tmp_path / "out" / f"{key}.ipynb",
+            tmp_path / "out" / f"{key}.html",
+            key,
+            tmp_path,
+        )
+        for key, source in [("dies", "import os\nos._exit(3)"), ("fine", "print('好')")]
+    ]
+    seen = []
+    results = PapermillExecutor(jobs=2).run(jobs, on_done=lambda r: seen.append(r.key))
+    assert [r.key for r in results] == ["dies", "fine"] and sorted(seen) == ["dies", "fine"]
+    dead, fine = results
+    assert dead.status == "failed" and dead.failure.cell_index is None
+    assert dead.failure.ename == "DeadKernelError"
+    assert not (tmp_path / "out" / "dies.html").exists()
+    assert fine.ok and (tmp_path / "out" / "fine.html").is_file()
