@@ -21,7 +21,9 @@ tests (reports never read it):
 ``no_activity_staff``
     month -> staff ids of the new hires left out of ``activity`` (the loader warns).
 ``centre_mismatch``
-    filled by the centre-results step (:func:`_centre_results`), empty for now.
+    month -> ``{"unit_code", "indicator", "staff_ids", "differences"}``: the centre
+    whose submitted results differ from the recomputation for 3-6 staff members in
+    one indicator (and so in the total); see :func:`_centre_results`.
 
 Each month is built as a dict of *canonical* frames (the columns of
 :mod:`kpilib.schema`, money in int64 fen, category codes, ``datetime64``
@@ -40,12 +42,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kpilib.month import MonthData
 from kpilib.schema import (
     ROLES,
     TABLES,
     TARGET_INDICATORS,
+    TOTAL_INDICATOR,
     Table,
 )
+from kpilib.scheme import load_scheme
+from kpilib.scorecard import score_month
+
+#: The scheme the centres score their staff with (the sample's centres follow it).
+_SCHEME_FILE = Path(__file__).resolve().parents[1] / "params" / "scheme-2026.yaml"
 
 #: Table name -> (file suffix, text encoding or None for Excel), as the real exports come.
 FILE_FORMATS: dict[str, tuple[str, str | None]] = {
@@ -271,6 +280,7 @@ def generate(
     portfolio = _initial_portfolio(branch, branch_rng)
     duplicated: dict[str, list[str]] = {}
     no_activity: dict[str, list[str]] = {}
+    centre_mismatch: dict[str, dict[str, object]] = {}
     written = []
     for m, month_seq in enumerate(months_seq.spawn(len(month_list))):
         month = month_list[m]
@@ -282,13 +292,15 @@ def generate(
             )
         )
         frames, facts = _month_frames(branch, portfolio, m, rngs)
-        frames["centre_results"] = _centre_results(frames, month, rngs["centre_results"])
+        frames["centre_results"], mismatch = _centre_results(frames, month, rngs["centre_results"])
         folder = out / month
         _write_month(folder, {name: frames[name] for name in TABLES})
         written.append(folder)
         if facts["duplicated_revenue"]:
             duplicated[month] = facts["duplicated_revenue"]
         no_activity[month] = facts["no_activity_staff"]
+        if mismatch:
+            centre_mismatch[month] = mismatch
     planted = {
         "seed": seed,
         "months": month_list,
@@ -299,7 +311,7 @@ def generate(
         "inspectors": [branch.staff_id[i] for i in branch.inspectors],
         "duplicated_revenue": duplicated,
         "no_activity_staff": no_activity,
-        "centre_mismatch": {},
+        "centre_mismatch": centre_mismatch,
     }
     _write_atomic(
         out / "planted.json",
@@ -1348,16 +1360,86 @@ def _audit_month(b: _Branch, mo: _Month) -> pd.DataFrame:
 
 def _centre_results(
     frames: dict[str, pd.DataFrame], month: str, rng: np.random.Generator
-) -> pd.DataFrame:
-    """Return each centre's submitted assessment results for ``month``.
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Return each centre's submitted assessment results for ``month`` and the planted
+    mismatch.
 
-    For now no results are submitted: the frame has the canonical columns of
-    ``centre_results`` and no rows. The scorecard step replaces this function:
-    it recomputes the centres' scores from ``frames`` and plants a mismatch.
-    ``rng`` is a stream of its own, so drawing from it changes no other table.
+    Every centre submits, for each of its staff members with a score, the weighted
+    score of each applicable indicator and the total (``indicator == "total"``), exactly
+    as :func:`kpilib.scorecard.score_month` computes them under
+    ``params/scheme-2026.yaml`` from ``frames`` (rounded to 2 decimals, as the export
+    writes them). One centre then gets 3-6 staff members whose score in one indicator,
+    and therefore their total, is off by 3-8 points; they are returned as
+    ``{"unit_code", "indicator", "staff_ids", "differences"}`` (empty when no centre has
+    three scored staff). ``rng`` is a stream of its own, so drawing from it changes no
+    other table.
     """
-    del frames, month, rng
-    return _frame("centre_results", {c: [] for c in TABLES["centre_results"].column_names})
+    columns = TABLES["centre_results"].column_names
+    empty = _frame("centre_results", {c: [] for c in columns})
+    inputs = {name: frames[name] for name in TABLES if name != "centre_results"}
+    data = MonthData(month=month, **inputs, centre_results=empty)
+    card = score_month(data, load_scheme(_SCHEME_FILE))
+    centres = card.units.loc[card.units["unit_type"] == "centre", "unit_code"]
+    staff = card.staff[card.staff["unit_code"].isin(centres) & card.staff["total"].notna()]
+    long = card.long[
+        (card.long["entity_type"] == "staff")
+        & card.long["applicable"]
+        & card.long["entity_id"].isin(staff["staff_id"])
+    ]
+    parts = pd.DataFrame(
+        {
+            "unit_code": long["unit_code"].to_numpy(dtype=object),
+            "staff_id": long["entity_id"].to_numpy(dtype=object),
+            "indicator": long["indicator"].to_numpy(dtype=object),
+            "score": long["weighted_score"].to_numpy(dtype=float),
+        }
+    )
+    totals = pd.DataFrame(
+        {
+            "unit_code": staff["unit_code"].to_numpy(dtype=object),
+            "staff_id": staff["staff_id"].to_numpy(dtype=object),
+            "indicator": TOTAL_INDICATOR,
+            "score": staff["total"].to_numpy(dtype=float),
+        }
+    )
+    table = pd.concat([parts, totals], ignore_index=True)
+    order = {sid: i for i, sid in enumerate(staff["staff_id"])}
+    table = table.assign(_k=table["staff_id"].map(order), _t=table["indicator"] == TOTAL_INDICATOR)
+    table = table.sort_values(["_k", "_t"], kind="stable").drop(columns=["_k", "_t"])
+    table = table.reset_index(drop=True)
+
+    # Plant: one centre, 3-6 staff, one indicator off by a noticeable amount.
+    counts = parts.groupby(["unit_code", "indicator"])["staff_id"].nunique()
+    candidates = counts[counts >= 3]
+    mismatch: dict[str, object] = {}
+    if len(candidates):
+        unit, indicator = candidates.index[int(rng.integers(len(candidates)))]
+        pool = np.sort(
+            parts.loc[
+                (parts["unit_code"] == unit) & (parts["indicator"] == indicator), "staff_id"
+            ].unique()
+        )
+        k = int(min(len(pool), rng.integers(3, 7)))
+        chosen = np.sort(rng.choice(pool, size=k, replace=False))
+        differences = {}
+        for sid in chosen:
+            delta = float(rng.integers(3, 9))
+            row = (table["staff_id"] == sid) & (table["indicator"] == indicator)
+            if table.loc[row, "score"].item() >= delta and rng.random() < 0.5:
+                delta = -delta  # too low; never below 0
+            tot = (table["staff_id"] == sid) & (table["indicator"] == TOTAL_INDICATOR)
+            table.loc[row, "score"] += delta
+            table.loc[tot, "score"] += delta
+            differences[str(sid)] = delta
+        mismatch = {
+            "unit_code": str(unit),
+            "indicator": str(indicator),
+            "staff_ids": [str(s) for s in chosen],
+            "differences": differences,
+        }
+    table["score"] = np.round(table["score"].to_numpy(dtype=float), 2)
+    frame = _frame("centre_results", {c: table[c].to_numpy() for c in columns})
+    return frame, mismatch
 
 
 # --------------------------------------------------------------------------- frames and files

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from kpilib.sample_data import EXPENSE_CATEGORIES, _centre_results, generate
+from kpilib.sample_data import EXPENSE_CATEGORIES, generate
 from kpilib.schema import TABLES
 
 SMALL = {"months": 3, "end": "2026-10", "counties": 3, "centres": 6, "seed": 7}
@@ -336,13 +336,13 @@ def test_expenses_and_audit_findings(small):
     assert (open_["due_date"] < small[1][-1].name + "-31").any()
 
 
-def test_centre_results_have_headers_and_no_rows_yet(small):
+def test_centre_results_are_submitted_by_centres_with_totals(small):
+    # filled by _centre_results (the scorecard step); tests/test_checks.py checks the values
     frame = read_table(small[1][-1], "centre_results")
     assert list(frame.columns) == ["unit_code", "staff_id", "indicator", "score"]
-    assert frame.empty
-    canonical = _centre_results({}, "2026-10", np.random.default_rng(0))
-    assert list(canonical.columns) == TABLES["centre_results"].column_names
-    assert canonical.empty and canonical["score"].dtype == float
+    assert not frame.empty
+    assert frame["unit_code"].str.fullmatch(r"Z\d{2}").all()
+    assert (frame["indicator"] == "total").any()
 
 
 # ---------------------------------------------------------------- planted anomalies
@@ -414,7 +414,9 @@ def test_planted_json_layout(small):
     }
     assert re.fullmatch(r"X\d{2}", planted["late_county"])
     assert planted["lenient_inspector"] in planted["inspectors"]
-    assert planted["centre_mismatch"] == {}
+    for entry in planted["centre_mismatch"].values():
+        assert set(entry) == {"unit_code", "indicator", "staff_ids", "differences"}
+        assert 3 <= len(entry["staff_ids"]) <= 6
 
 
 # ---------------------------------------------------------------- sizes and arguments
