@@ -32,7 +32,7 @@ report: $(BIN)/.installed $(DATA)/$(MONTH)
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n $(JOBS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 ## Check the code with ruff
 lint: $(BIN)/.installed
