@@ -40,6 +40,10 @@ HEADERS: dict[str, str] = {
     "unit_type": "单位类型",
     "name": "姓名",
     "phone": "手机号码(脱敏)",
+    "phone_masked": "手机号码(脱敏)",
+    "actual_text": "实际值",
+    "target_text": "目标值",
+    "prev_actual_text": "上月实际值",
     "id_number": "身份证号(脱敏)",
     "role": "岗位",
     "total": "综合得分",
@@ -360,7 +364,8 @@ def display(
 
     if frame.empty:
         show(Markdown(empty))
-    else:
+        return
+    with pd.option_context("display.max_colwidth", None, "display.max_rows", None):
         show(for_display(frame, columns, rates=rates, headers=headers))
 
 

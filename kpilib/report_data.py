@@ -241,17 +241,21 @@ def _unit_indicators(
     else:
         long["prev_actual"] = np.nan
         long["prev_weighted_score"] = np.nan
+    units_of = {code: ind.unit for code, ind in scheme.indicators.items()}
+    unit = long["indicator"].map(units_of).fillna("")
+    for col in ("actual", "target", "prev_actual"):
+        long[f"{col}_text"] = [_format_actual(v, u) for v, u in zip(long[col], unit, strict=True)]
     long["explanation"] = [_explain(r, scheme) for _, r in long.iterrows()]
     return long.reset_index(drop=True)
 
 
 def _staff_scorecard(card: Scorecard, staff: pd.DataFrame) -> pd.DataFrame:
-    contact = staff[["staff_id", "phone"]]
-    out = card.staff.merge(contact, on="staff_id", how="left")
-    first = ["staff_id", "name", "unit_code", "role", "phone"]
+    phones = privacy.masked(staff[["staff_id", "phone"]]).rename(columns={"phone": "phone_masked"})
+    out = card.staff.merge(phones, on="staff_id", how="left")
+    first = ["staff_id", "name", "unit_code", "role", "phone_masked"]
     out = out[first + [c for c in out.columns if c not in first]]
     out["grade"] = out["grade"].astype("string")
-    return privacy.masked(out)
+    return out
 
 
 def _history_tables(scored: list[_Scored]) -> dict[str, pd.DataFrame]:
@@ -302,6 +306,43 @@ def _history_tables(scored: list[_Scored]) -> dict[str, pd.DataFrame]:
         "history_units": history[first + [c for c in history.columns if c != "month"]],
         "history_indicators": history_ind[first + [c for c in history_ind if c != "month"]],
         "quality_pchart": pchart[first + [c for c in pchart.columns if c != "month"]],
+    }
+
+
+def _quality_tables(
+    data: MonthData, previous: MonthData | None, names: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Quality summaries of the month; empty tables (with their columns) without inspections."""
+    insp = _with_unit(data.inspections, data.staff)
+    if insp.empty:
+        return {
+            "quality_units": pd.DataFrame(
+                columns=["unit_code", "inspected", "passed", "pass_rate", "ci_low", "ci_high"]
+            ).astype({"inspected": "int64", "passed": "int64", "pass_rate": "float64"}),
+            "quality_staff": pd.DataFrame(
+                columns=["staff_id", "inspected", "passed", "pass_rate", "name", "unit_code"]
+            ),
+            "inspector_leniency": pd.DataFrame(
+                columns=["inspector_id", "inspected", "passed", "pass_rate", "verdict", "name"]
+            ),
+            "inspector_agreement": pd.DataFrame(columns=["inspector_id", "double_checked"]),
+        }
+    has_previous = previous is not None and not previous.inspections.empty
+    unit_q = quality.unit_quality(
+        data.inspections,
+        data.staff,
+        previous=previous.inspections if has_previous else None,
+        previous_staff=previous.staff if has_previous else None,
+    )
+    if data.inspections["inspector_id"].nunique() >= 2:
+        leniency = quality.inspector_leniency(data.inspections)
+    else:
+        leniency = pd.DataFrame(columns=["inspector_id", "inspected", "passed", "verdict"])
+    return {
+        "quality_units": unit_q,
+        "quality_staff": quality.pass_rates(insp, by="staff_id").join(names, on="staff_id"),
+        "inspector_leniency": leniency.join(names, on="inspector_id"),
+        "inspector_agreement": quality.inspector_agreement(data.inspections),
     }
 
 
@@ -491,8 +532,10 @@ def build_shared_results(
           veto_reason, rank, grade).
         - ``unit_indicators``: unit_code, indicator, indicator_name, method, actual,
           target, ratio, raw_score, weight, effective_weight, weighted_score, applicable,
-          flag, note, prev_actual, prev_weighted_score, explanation (Chinese sentence).
-        - ``staff_scorecard``: staff_id, name, unit_code, role, phone (masked), one
+          flag, note, prev_actual, prev_weighted_score, actual_text, target_text,
+          prev_actual_text (values with their unit, rates as %), explanation (Chinese).
+        - ``staff_scorecard``: staff_id, name, unit_code, role, phone_masked (masked
+          once; named apart so that :func:`kpilib.privacy.for_unit` keeps it), one
           weighted score per indicator, base, bonus, deduction, total, vetoed,
           veto_reason, rank, grade.
         - ``score_events``: :attr:`Scorecard.events` (entity_type, entity_id, name,
@@ -554,24 +597,10 @@ def build_shared_results(
     out["staff_revenue"] = card.revenue
     out.update(_history_tables([*scored, _Scored(data.month, data, card)]))
 
-    insp = _with_unit(data.inspections, data.staff)
-    unit_q = quality.unit_quality(
-        data.inspections,
-        data.staff,
-        previous=previous.data.inspections if previous else None,
-        previous_staff=previous.data.staff if previous else None,
-    )
-    out["quality_units"] = unit_q
-    out["rank_intervals"] = _rank_intervals(unit_q, units, data.month)
-    out["funnel_units"], out["funnel_limits"] = _funnel(unit_q, units)
     names = data.staff.set_index("staff_id")[["name", "unit_code"]]
-    out["quality_staff"] = quality.pass_rates(insp, by="staff_id").join(names, on="staff_id")
-    if data.inspections["inspector_id"].nunique() >= 2:
-        leniency = quality.inspector_leniency(data.inspections)
-    else:
-        leniency = pd.DataFrame(columns=["inspector_id", "inspected", "passed", "verdict"])
-    out["inspector_leniency"] = leniency.join(names, on="inspector_id")
-    out["inspector_agreement"] = quality.inspector_agreement(data.inspections)
+    out.update(_quality_tables(data, previous.data if previous else None, names))
+    out["rank_intervals"] = _rank_intervals(out["quality_units"], units, data.month)
+    out["funnel_units"], out["funnel_limits"] = _funnel(out["quality_units"], units)
 
     out["tickets_by_stage"] = process.ticket_timeliness(data.tickets, data.staff, as_of=as_of)
     out["tickets_units"] = process.unit_ticket_summary(data.tickets, data.staff, as_of=as_of)

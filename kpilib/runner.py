@@ -117,14 +117,21 @@ def write_results(results_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -
 # --------------------------------------------------------------------------- seams
 
 
-def build_shared_results(data: MonthData) -> dict[str, pd.DataFrame]:
+def build_shared_results(
+    data: MonthData, *, data_dir: str | Path | None = None
+) -> dict[str, pd.DataFrame]:
     """Return the tables computed once per run for every notebook, by name.
 
-    Seam: the scorecard and statistics tables join here. The month's
-    validated input tables are included under their contract names
-    (``units``, ``staff`` …) and stay included: notebooks read them.
+    :func:`kpilib.report_data.build_shared_results` under the scheme of the month's
+    year (``params/scheme-YYYY.yaml``), with the history read from ``data_dir``. The
+    month's validated input tables are included under their contract names
+    (``units``, ``staff`` with phone and ID numbers masked …); the tables and their
+    columns are listed there.
     """
-    return dict(data.tables())
+    from kpilib.report_data import build_shared_results as build
+    from kpilib.report_data import scheme_for
+
+    return build(data, data_dir=data_dir, scheme=scheme_for(int(data.month[:4])))
 
 
 def headline_scores(shared: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -133,23 +140,58 @@ def headline_scores(shared: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     Returns
     -------
     DataFrame indexed by ``unit_code`` with columns ``score`` (float) and
-    ``grade`` (str). Seam: empty until the scorecard's unit totals are among
-    the shared results; the index then shows "—".
+    ``grade`` (str), from the shared ``headline`` table; empty (the index then
+    shows "—") when the shared results carry none.
     """
+    if "headline" not in shared:
+        return pd.DataFrame(
+            {"score": pd.Series(dtype="float64"), "grade": pd.Series(dtype="string")},
+            index=pd.Index([], name="unit_code", dtype="string"),
+        )
+    head = shared["headline"]
     return pd.DataFrame(
-        {"score": pd.Series(dtype="float64"), "grade": pd.Series(dtype="string")},
-        index=pd.Index([], name="unit_code", dtype="string"),
+        {
+            "score": head["total"].astype("float64").round(2).to_numpy(),
+            "grade": head["grade"].astype("string").to_numpy(),
+        },
+        index=pd.Index(head["unit_code"].astype("string"), name="unit_code"),
     )
 
 
 def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
     """Return the Excel workbooks to write: file name -> sheet name -> table.
 
-    Seam: ``department_scorecard.xlsx`` (units and staff totals, grades) and
-    ``sampling_list.xlsx`` (next month's drawn records) join here once the
-    scorecard and the sampling plan are among the shared results.
+    ``department_scorecard.xlsx`` with Chinese headers: the units' league table
+    (单位考核排名), the staff scorecard with masked phones (人员考核得分) and the
+    汇总检查 findings (centre results against the recomputation). Seam:
+    ``sampling_list.xlsx`` joins here once the sampling plan is among the shared results.
     """
-    return {}
+    from kpilib.labels import for_display
+
+    if "headline" not in shared:
+        return {}
+    league = shared["headline"].sort_values(["unit_type", "rank"], key=_county_first)
+    staff = shared["staff_scorecard"].sort_values(["unit_code", "staff_id"])
+    checks = shared["centre_checks"]
+    staff_columns = [
+        "staff_id", "name", "unit_code", "role", "phone_masked", "base", "bonus", "deduction",
+        "total", "vetoed", "veto_reason", "rank", "grade",
+    ]  # fmt: skip
+    league_columns = [
+        "unit_code", "unit_name", "unit_type", "total", "rank", "peers", "grade", "vetoed",
+        "veto_reason", "prev_total", "prev_rank", "change",
+    ]  # fmt: skip
+    check_columns = [
+        "unit_code", "staff_id", "name", "issue", "submitted_total", "recomputed_total",
+        "difference", "indicator", "differing_indicators", "message",
+    ]  # fmt: skip
+    return {
+        "department_scorecard.xlsx": {
+            "单位考核排名": for_display(league, league_columns, as_text=False),
+            "人员考核得分": for_display(staff, staff_columns, as_text=False),
+            "汇总检查": for_display(checks, check_columns, as_text=False),
+        }
+    }
 
 
 def write_excel(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
@@ -479,7 +521,7 @@ def run_month(
     month_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(month_dir)
     try:
-        shared = build_shared_results(data)
+        shared = build_shared_results(data, data_dir=data_dir)
     except KpiError as exc:
         print(f"kpi run: {exc}", file=sys.stderr)
         return EXIT_INVALID
