@@ -11,17 +11,22 @@ PERSONAL_COLUMNS = ("phone", "id_number")
 
 _PHONE = re.compile(r"^(\d{3})\d{4}(\d{4})$")
 _ID_NUMBER = re.compile(r"^(\d{6})\d{8}(\d{3}[\dXx])$")
+# Already masked values pass through unchanged, so masking twice is harmless.
+_MASKED_PHONE = re.compile(r"^\d{3}\*{4}\d{4}$")
+_MASKED_ID_NUMBER = re.compile(r"^\d{6}\*{8}\d{3}[\dXx]$")
 
 
 def mask_phone(phone: str | None) -> str | None:
     """Mask the middle four digits of an 11-digit mobile number.
 
     Anything that is not an 11-digit number is masked whole, so a malformed value
-    never leaks.
+    never leaks; an already masked number is returned unchanged.
 
     Examples
     --------
     >>> mask_phone("13812345678")
+    '138****5678'
+    >>> mask_phone("138****5678")
     '138****5678'
     >>> mask_phone("12345")
     '*****'
@@ -29,6 +34,8 @@ def mask_phone(phone: str | None) -> str | None:
     if phone is None or pd.isna(phone):
         return None
     text = str(phone)
+    if _MASKED_PHONE.match(text):
+        return text
     match = _PHONE.match(text)
     return f"{match[1]}****{match[2]}" if match else "*" * len(text)
 
@@ -40,10 +47,14 @@ def mask_id_number(id_number: str | None) -> str | None:
     --------
     >>> mask_id_number("11010519491231002X")
     '110105********002X'
+    >>> mask_id_number("110105********002X")
+    '110105********002X'
     """
     if id_number is None or pd.isna(id_number):
         return None
     text = str(id_number)
+    if _MASKED_ID_NUMBER.match(text):
+        return text
     match = _ID_NUMBER.match(text)
     return f"{match[1]}********{match[2]}" if match else "*" * len(text)
 

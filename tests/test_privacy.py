@@ -13,6 +13,8 @@ from kpilib.privacy import for_unit, mask_id_number, mask_phone, masked
         ("19900001111", "199****1111"),
         ("1381234567", "**********"),  # ten digits: not a mobile number, masked whole
         ("+8613812345678", "**************"),
+        ("138****5678", "138****5678"),  # masking twice changes nothing
+        ("138*****678", "***********"),
         (None, None),
     ],
 )
@@ -26,6 +28,7 @@ def test_mask_phone(phone, expected):
         ("11010519491231002X", "110105********002X"),
         ("440301199001011234", "440301********1234"),
         ("4403011990", "**********"),
+        ("440301********1234", "440301********1234"),
     ],
 )
 def test_mask_id_number(id_number, expected):
