@@ -126,12 +126,16 @@ def build_shared_results(
     year (``params/scheme-YYYY.yaml``), with the history read from ``data_dir``. The
     month's validated input tables are included under their contract names
     (``units``, ``staff`` with phone and ID numbers masked …); the tables and their
-    columns are listed there.
+    columns are listed there. Next month's inspection plan, its drawn list and this
+    month's lot verdicts come from :func:`kpilib.plan.plan_tables` (default AQL,
+    level and the month's seed, the sampling notebook's defaults).
     """
+    from kpilib.plan import plan_tables
     from kpilib.report_data import build_shared_results as build
     from kpilib.report_data import scheme_for
 
-    return build(data, data_dir=data_dir, scheme=scheme_for(int(data.month[:4])))
+    shared = build(data, data_dir=data_dir, scheme=scheme_for(int(data.month[:4])))
+    return {**shared, **plan_tables(data)}
 
 
 def headline_scores(shared: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -163,13 +167,19 @@ def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.
 
     ``department_scorecard.xlsx`` with Chinese headers: the units' league table
     (单位考核排名), the staff scorecard with masked phones (人员考核得分) and the
-    汇总检查 findings (centre results against the recomputation). Seam:
-    ``sampling_list.xlsx`` joins here once the sampling plan is among the shared results.
+    汇总检查 findings (centre results against the recomputation); and
+    ``sampling_list.xlsx``, next month's inspection plan and drawn records
+    (:func:`kpilib.plan.sampling_list_export`).
     """
     from kpilib.labels import for_display
+    from kpilib.plan import sampling_list_export
+
+    workbooks = {}
+    if "sampling_list" in shared:
+        workbooks["sampling_list.xlsx"] = sampling_list_export(shared)
 
     if "headline" not in shared:
-        return {}
+        return workbooks
     league = shared["headline"].sort_values(["unit_type", "rank"], key=_county_first)
     staff = shared["staff_scorecard"].sort_values(["unit_code", "staff_id"])
     checks = shared["centre_checks"]
@@ -185,13 +195,12 @@ def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.
         "unit_code", "staff_id", "name", "issue", "submitted_total", "recomputed_total",
         "difference", "indicator", "differing_indicators", "message",
     ]  # fmt: skip
-    return {
-        "department_scorecard.xlsx": {
-            "单位考核排名": for_display(league, league_columns, as_text=False),
-            "人员考核得分": for_display(staff, staff_columns, as_text=False),
-            "汇总检查": for_display(checks, check_columns, as_text=False),
-        }
+    workbooks["department_scorecard.xlsx"] = {
+        "单位考核排名": for_display(league, league_columns, as_text=False),
+        "人员考核得分": for_display(staff, staff_columns, as_text=False),
+        "汇总检查": for_display(checks, check_columns, as_text=False),
     }
+    return workbooks
 
 
 def write_excel(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
