@@ -7,7 +7,9 @@ and encodings that real exports carry (see :data:`FILE_FORMATS`).
 The data come from a small generating process, not from hard-coded answers:
 seats (positions) in units, people holding the seats (joining and leaving),
 customer portfolios and contracts attached to customer-manager seats, tickets
-handled by service staff and inspected by quality inspectors, and so on. A few
+handled by service staff and the technical-support centre and inspected by quality
+inspectors, training (qualification assessments once a quarter, skills courses,
+everyone's monthly online learning, new hires' induction), and so on. A few
 anomalies are planted *through that process* so that the reports have something
 to find; they are recorded in ``<out_dir>/planted.json`` as ground truth for the
 tests (reports never read it):
@@ -23,7 +25,8 @@ tests (reports never read it):
 ``centre_mismatch``
     month -> ``{"unit_code", "indicator", "staff_ids", "differences"}``: the centre
     whose submitted results differ from the recomputation for 3-6 staff members in
-    one indicator (and so in the total); see :func:`_centre_results`.
+    one indicator (and so in the total), each by 30-80 % of the indicator's weight
+    (at least 2 points); see :func:`_centre_results`.
 
 Each month is built as a dict of *canonical* frames (the columns of
 :mod:`kpilib.schema`, money in int64 fen, category codes, ``datetime64``
@@ -117,6 +120,13 @@ _SECOND_INSPECTION = 0.10
 _PASS_MARK = 80.0
 _LENIENT_BIAS = 11.0
 _QUALIFICATION_MARK = 65.0
+_LEARNING_HOURS = 8.0  # online learning hours a month the department requires
+_NO_LEARNING = 0.03  # share of people who log no online learning in a month
+_ONLINE_COURSE = "网上大学在线学习"
+_INDUCTION_COURSE = "新员工入职培训"
+_INDUCTION_HOURS = 8.0
+_MISMATCH_SHARE = (0.3, 0.8)  # a planted centre-result difference, as a share of the weight
+_MISMATCH_MIN = 2.0  # points: clearly beyond the reconciliation tolerance (0.01)
 _CITY = "云州"  # the branch's (fictional) city, place name of the centres' customers
 
 _SURNAMES = (
@@ -384,6 +394,7 @@ class _Branch:
     p_quality: np.ndarray
     p_speed: np.ndarray
     p_exam: np.ndarray
+    p_learn: np.ndarray  # log-factor on online learning hours
     staff_id: list[str]
     name: list[str]
     phone: list[str]
@@ -425,11 +436,12 @@ def _build_branch(
     county_cm = np.minimum(county_cm, county_size - 1).astype(int)
     typical = np.array([CENTRES[k][2] for k in centre_kinds], dtype=float)
     centre_size = np.maximum(3, np.round(typical * rng.lognormal(0.0, 0.15, centres))).astype(int)
+    # Inspected workforce: service staff and the technical-support centre's staff.
     n_service = int((county_size - county_cm).sum()) + int(
         sum(
             s
             for s, k in zip(centre_size, centre_kinds, strict=True)
-            if CENTRES[k][1] == "service_staff"
+            if CENTRES[k][1] == "service_staff" or k == _TS
         )
     )
     first_ga = next((i for i, k in enumerate(centre_kinds) if k == _GA), None)
@@ -557,6 +569,7 @@ def _build_branch(
         lenient_inspector=lenient,
         late_county=late_county,
         audit=audit,
+        p_learn=rng.normal(0.0, 0.2, n_people),
     )
 
 
@@ -596,8 +609,11 @@ def _seat_params(
     cm = seat_role == _CM
     rev = np.where(kind == _BD, 7.0, 5.0) * rng.lognormal(0.0, 0.25, n)
     cust = np.select([kind == _BD, kind == _CR], [1.2, 0.2], 0.7) * rng.lognormal(0.0, 0.3, n)
-    tickets = np.select([kind == _CP, kind == _OA], [45.0, 60.0], 25.0)
-    complaint = np.select([kind == _CP, kind == _OA], [0.92, 0.04], 0.35)
+    # Technical support (Z03) handles the technical stage of orders (line installation,
+    # configuration) and technical complaints (faults), inspected like service staff.
+    tickets = np.select([kind == _CP, kind == _OA, kind == _TS], [45.0, 60.0, 30.0], 25.0)
+    complaint = np.select([kind == _CP, kind == _OA, kind == _TS], [0.92, 0.04, 0.2], 0.35)
+    handles = (seat_role == _SERVICE) | ((seat_role == _SUPPORT) & (kind == _TS))
     return {
         "seat_rev_rate": np.where(cm, rev, 0.0),
         "seat_cust_rate": np.where(cm, cust, 0.0),
@@ -605,7 +621,7 @@ def _seat_params(
         "seat_churn": rng.beta(2.0, 220.0, n),
         "seat_arpu": rng.lognormal(np.log(55.0), 0.3, n),
         "seat_collect": rng.beta(30.0, 2.0, n),
-        "seat_tickets": np.where(seat_role == _SERVICE, tickets * rng.lognormal(0.0, 0.25, n), 0.0),
+        "seat_tickets": np.where(handles, tickets * rng.lognormal(0.0, 0.25, n), 0.0),
         "seat_complaint": complaint,
     }
 
@@ -1276,6 +1292,30 @@ def _training(b: _Branch, mo: _Month, rng: np.random.Generator) -> pd.DataFrame:
                 }
             )
         )
+    # Online learning (网上大学), logged in hours to 2 decimals: everyone's monthly requirement,
+    # met more or less by diligence; a few log nothing. New hires attend the induction.
+    logged = rng.random(n) >= _NO_LEARNING
+    online = _LEARNING_HOURS * mo.frac * np.exp(b.p_learn[people] + rng.normal(0.0, 0.2, n))
+    online = np.round(np.minimum(online, 3 * _LEARNING_HOURS), 2)
+    logged &= online >= 0.01
+    new_hire = b.p_new[people] & (b.p_start[people] == mo.m)
+    no_verdict = pd.array([pd.NA] * n, dtype="boolean")
+    for course, mask, hours in (
+        (_ONLINE_COURSE, logged, online),
+        (_INDUCTION_COURSE, new_hire, np.full(n, _INDUCTION_HOURS)),
+    ):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "i": people[mask],
+                    "course": course,
+                    "course_type": "skills",
+                    "hours": hours[mask],
+                    "exam_score": np.nan,
+                    "qualified": no_verdict[mask],
+                }
+            )
+        )
     table = pd.concat(parts, ignore_index=True).sort_values("i", kind="stable")
     return _frame(
         "training",
@@ -1369,16 +1409,19 @@ def _centre_results(
     as :func:`kpilib.scorecard.score_month` computes them under
     ``params/scheme-2026.yaml`` from ``frames`` (rounded to 2 decimals, as the export
     writes them). One centre then gets 3-6 staff members whose score in one indicator,
-    and therefore their total, is off by 3-8 points; they are returned as
+    and therefore their total, is off by 30-80 % of that indicator's effective weight
+    (at least 2 points, the submitted score staying within [0, weight] and the total
+    within [0, max_total]); they are returned as
     ``{"unit_code", "indicator", "staff_ids", "differences"}`` (empty when no centre has
-    three scored staff). ``rng`` is a stream of its own, so drawing from it changes no
-    other table.
+    three scored staff whose indicator leaves room for such a difference). ``rng`` is a
+    stream of its own, so drawing from it changes no other table.
     """
     columns = TABLES["centre_results"].column_names
     empty = _frame("centre_results", {c: [] for c in columns})
     inputs = {name: frames[name] for name in TABLES if name != "centre_results"}
     data = MonthData(month=month, **inputs, centre_results=empty)
-    card = score_month(data, load_scheme(_SCHEME_FILE))
+    scheme = load_scheme(_SCHEME_FILE)
+    card = score_month(data, scheme)
     centres = card.units.loc[card.units["unit_type"] == "centre", "unit_code"]
     staff = card.staff[card.staff["unit_code"].isin(centres) & card.staff["total"].notna()]
     long = card.long[
@@ -1408,33 +1451,45 @@ def _centre_results(
     table = table.sort_values(["_k", "_t"], kind="stable").drop(columns=["_k", "_t"])
     table = table.reset_index(drop=True)
 
-    # Plant: one centre, 3-6 staff, one indicator off by a noticeable amount.
-    counts = parts.groupby(["unit_code", "indicator"])["staff_id"].nunique()
+    # Plant: one centre, 3-6 staff, one indicator off by a plausible amount: 30-80 % of
+    # the indicator's (effective) weight and at least _MISMATCH_MIN points, in steps of
+    # 0.1, keeping the submitted score within [0, effective weight] and the total within
+    # [0, max_total], so that no submitted number is impossible on its own.
+    weight = long["effective_weight"].to_numpy(dtype=float)
+    score = parts["score"].to_numpy(dtype=float)
+    total = parts["staff_id"].map(dict(zip(staff["staff_id"], staff["total"], strict=True)))
+    total = total.to_numpy(dtype=float)
+    room_up = np.minimum(weight - score, scheme.max_total - total)
+    room_down = np.minimum(score, total)
+    low = np.ceil(np.maximum(_MISMATCH_MIN, _MISMATCH_SHARE[0] * weight) * 10 - 1e-9)
+    high = np.floor(np.minimum(_MISMATCH_SHARE[1] * weight, np.maximum(room_up, room_down)) * 10)
+    ok = high >= low
+    eligible = parts[ok].assign(
+        low=low[ok], high=high[ok], room_up=room_up[ok], room_down=room_down[ok]
+    )
+    counts = eligible.groupby(["unit_code", "indicator"])["staff_id"].nunique()
     candidates = counts[counts >= 3]
     mismatch: dict[str, object] = {}
     if len(candidates):
         unit, indicator = candidates.index[int(rng.integers(len(candidates)))]
-        pool = np.sort(
-            parts.loc[
-                (parts["unit_code"] == unit) & (parts["indicator"] == indicator), "staff_id"
-            ].unique()
-        )
+        pool = eligible[(eligible["unit_code"] == unit) & (eligible["indicator"] == indicator)]
+        pool = pool.sort_values("staff_id").reset_index(drop=True)
         k = int(min(len(pool), rng.integers(3, 7)))
-        chosen = np.sort(rng.choice(pool, size=k, replace=False))
+        chosen = pool.iloc[np.sort(rng.choice(len(pool), size=k, replace=False))]
         differences = {}
-        for sid in chosen:
-            delta = float(rng.integers(3, 9))
-            row = (table["staff_id"] == sid) & (table["indicator"] == indicator)
-            if table.loc[row, "score"].item() >= delta and rng.random() < 0.5:
-                delta = -delta  # too low; never below 0
-            tot = (table["staff_id"] == sid) & (table["indicator"] == TOTAL_INDICATOR)
+        for p in chosen.itertuples(index=False):
+            size = int(rng.integers(int(p.low), int(p.high) + 1)) / 10
+            up_ok, down_ok = size <= p.room_up, size <= p.room_down
+            delta = -size if not up_ok or (down_ok and rng.random() < 0.5) else size
+            row = (table["staff_id"] == p.staff_id) & (table["indicator"] == indicator)
+            tot = (table["staff_id"] == p.staff_id) & (table["indicator"] == TOTAL_INDICATOR)
             table.loc[row, "score"] += delta
             table.loc[tot, "score"] += delta
-            differences[str(sid)] = delta
+            differences[str(p.staff_id)] = delta
         mismatch = {
             "unit_code": str(unit),
             "indicator": str(indicator),
-            "staff_ids": [str(s) for s in chosen],
+            "staff_ids": [str(s) for s in chosen["staff_id"]],
             "differences": differences,
         }
     table["score"] = np.round(table["score"].to_numpy(dtype=float), 2)

@@ -78,6 +78,7 @@ SOURCES: dict[str, Source] = {
         ("staff", "unit"), "qualified / assessed in qualification courses", rate=True
     ),
     "qualified_courses": Source(("staff", "unit"), "qualification courses passed this month"),
+    "training_hours": Source(("staff", "unit"), "hours of training attended this month"),
     "failed_inspections": Source(("staff", "unit"), "number of failed inspections"),
     "min_inspection_score": Source(("staff",), "lowest inspection score", rate=True),
     "staff_mean": Source(("unit",), "mean total of the unit's scored staff", rate=True),

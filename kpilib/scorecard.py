@@ -163,6 +163,7 @@ _FORMULAS: dict[str, tuple[str, str, str | None, str]] = {
     "pass_rate": ("ratio", "passed", "inspected", "本月无质检记录"),
     "qualification": ("ratio", "qual_passed", "qual_assessed", "本月无任职资格认证"),
     "qualified_courses": ("value", "qual_courses", None, "无培训记录"),
+    "training_hours": ("value", "training_hours", None, "无培训记录"),
     "failed_inspections": ("value", "failed", None, "无质检记录"),
     "min_inspection_score": ("value", "min_score", None, "本月无质检记录"),
     "staff_mean": ("ratio", "staff_total_sum", "staff_scored", "无可计分人员"),
@@ -225,10 +226,12 @@ def _staff_facts(data: MonthData) -> pd.DataFrame:
     q = tr["qualified"].astype("boolean")
     assessed = qual & q.notna().to_numpy()
     ok = qual & q.fillna(False).to_numpy(dtype=bool)
-    per = _count_by(tr["staff_id"], {"assessed": assessed, "ok": ok}, index)
+    hours = tr["hours"].astype(float).fillna(0.0).to_numpy()
+    per = _count_by(tr["staff_id"], {"assessed": assessed, "ok": ok, "hours": hours}, index)
     facts["qual_assessed"] = (per["assessed"] > 0).astype(float)
     facts["qual_passed"] = (per["ok"] > 0).astype(float)
     facts["qual_courses"] = per["ok"]
+    facts["training_hours"] = per["hours"]  # no training rows: 0 hours (applicable)
 
     c = data.contracts
     archived = c["archive_status"].astype(str).to_numpy() == "archived"
@@ -250,7 +253,7 @@ def _unit_facts(data: MonthData, staff_facts: pd.DataFrame, totals: pd.Series) -
     # 0 staff -> counts 0 (so rates are not applicable), activity unknown (NaN)
     for col in ("closed", "on_time", "sat_sum", "sat_n", "inspected", "passed", "failed"):
         facts[col] = facts[col].fillna(0.0)
-    for col in ("qual_assessed", "qual_passed", "qual_courses", "contracts"):
+    for col in ("qual_assessed", "qual_passed", "qual_courses", "training_hours", "contracts"):
         facts[col] = facts[col].fillna(0.0)
     facts["contracts_archived"] = facts["contracts_archived"].fillna(0.0)
 

@@ -419,6 +419,48 @@ def test_planted_json_layout(small):
         assert 3 <= len(entry["staff_ids"]) <= 6
 
 
+def test_planted_centre_differences_are_plausible_amounts(small):
+    """30-80 % of the indicator's effective weight, at least 2 points (far beyond the
+    0.01 tolerance), and the submitted score still within [0, weight]."""
+    from kpilib import io
+    from kpilib.scheme import load_scheme
+    from kpilib.scorecard import score_month
+
+    out, folders, planted = small
+    scheme = load_scheme(Path(__file__).resolve().parents[1] / "params" / "scheme-2026.yaml")
+    assert sorted(planted["centre_mismatch"]) == [f.name for f in folders]
+    for folder in folders:
+        entry = planted["centre_mismatch"][folder.name]
+        month = io.load_month(out, folder.name)
+        long = score_month(month, scheme).long.set_index(["entity_id", "indicator"])
+        submitted = month.centre_results.set_index(["staff_id", "indicator"])["score"]
+        for sid, delta in entry["differences"].items():
+            weight = long.loc[(sid, entry["indicator"]), "effective_weight"]
+            assert abs(delta) >= 2.0
+            assert 0.3 * weight - 0.05 <= abs(delta) <= 0.8 * weight + 0.05, (sid, weight)
+            score = submitted.loc[(sid, entry["indicator"])]
+            assert -0.005 <= score <= weight + 0.01
+            recomputed = long.loc[(sid, entry["indicator"]), "weighted_score"]
+            assert score - recomputed == pytest.approx(delta, abs=0.01)
+
+
+def test_technical_support_handles_tickets_and_everyone_trains(small):
+    folder = small[1][-1]
+    staff = read_table(folder, "staff").set_index("staff_id")
+    tickets = read_table(folder, "tickets")
+    unit = staff.loc[tickets["staff_id"], "unit_code"].to_numpy()
+    z03 = tickets[unit == "Z03"]
+    assert len(z03) > 100
+    assert (z03["kind"] == "业务受理").mean() > 0.6  # the technical stage of orders
+    assert not (unit == "Z06").any()  # administrators and inspectors handle no tickets
+    inspected = read_table(folder, "inspections")["staff_id"]
+    assert staff.loc[inspected, "unit_code"].eq("Z03").any()
+    training = read_table(folder, "training")
+    hours = training["hours"].astype(float).groupby(training["staff_id"]).sum()
+    assert hours.reindex(staff.index).notna().mean() > 0.9
+    assert 6 < hours.median() < 14
+
+
 # ---------------------------------------------------------------- sizes and arguments
 
 

@@ -34,6 +34,14 @@ def test_the_2026_scheme_loads():
         "archive_rate": 5,
         "collection_rate": 10,
     }
+    # support staff: tickets and inspections (技术支撑中心), training and qualification (all)
+    assert dict(scheme.role_weights["support_staff"]) == {
+        "on_time_rate": 30,
+        "satisfaction": 15,
+        "pass_rate": 20,
+        "qualified": 10,
+        "training_hours": 25,
+    }
     assert scheme.bonus_cap == 4
     assert scheme.max_total == 120
     assert [str(g) for g in scheme.grades.shares] == ["A", "B", "C"]

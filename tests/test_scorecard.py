@@ -241,6 +241,42 @@ def test_person_with_nothing_applicable_has_no_total():
     assert "not_scored" in set(sc.events.loc[sc.events["entity_id"] == "S00002", "kind"])
 
 
+def test_support_staff_without_tickets_are_scored_on_training_and_qualification():
+    # an administrator: 6 + 4.5 training hours, qualified this month, no tickets or
+    # inspections; a colleague with no training rows at all (0 hours, still applicable)
+    month = make_month(
+        units=[("Z06", "综合管理中心", "centre")],
+        staff=[
+            person("S00001", unit="Z06", role="support_staff"),
+            person("S00002", unit="Z06", role="support_staff", name="李四"),
+        ],
+        training=[
+            ("S00001", "网上大学在线学习", "skills", 6.0, None, None),
+            ("S00001", "支撑人员任职资格认证", "qualification", 4.5, 80.0, True),
+        ],
+    )
+    sc = score_month(month, SCHEME)
+    long = sc.long[sc.long["entity_type"] == "staff"].set_index(["entity_id", "indicator"])
+    one = long.loc["S00001"]
+    assert one.loc["training_hours", "actual"] == 10.5
+    # efficacy: 60 + 40 (10.5 - 4) / (14 - 4) = 86
+    assert one.loc["training_hours", "raw_score"] == pytest.approx(86.0)
+    assert one.loc["qualified", "raw_score"] == 100.0
+    for code in ("on_time_rate", "satisfaction", "pass_rate"):
+        assert not one.loc[code, "applicable"]
+    # 10 and 25 re-normalised to 100: 100 x 10/35 + 86 x 25/35
+    assert one.loc["qualified", "effective_weight"] == pytest.approx(1000 / 35)
+    staff = sc.staff.set_index("staff_id")
+    assert staff.loc["S00001", "total"] == pytest.approx(100 * 10 / 35 + 86 * 25 / 35 + 2)
+    two = long.loc["S00002"]
+    assert two.loc["training_hours", "actual"] == 0.0
+    assert two.loc["training_hours", "raw_score"] == pytest.approx(44.0)  # 60 - 40 x 4/10
+    assert not two.loc["qualified", "applicable"]  # not assessed this month
+    assert staff.loc["S00002", "total"] == pytest.approx(44.0)
+    assert staff["grade"].notna().all()
+    assert "not_scored" not in set(sc.events["kind"])
+
+
 def test_caps_and_floors_are_flagged_with_notes():
     month = worked_example(
         activity=[("S00001", 5, 30, 10, 0, 1000, 47, 50, 100, 100)],
@@ -621,3 +657,43 @@ def test_veto_with_lowest_grade_effect_keeps_the_total():
     sc = score_month(month, scheme_from_dict(raw)).staff.set_index("staff_id")
     assert sc.loc["S00001", "vetoed"] and sc.loc["S00001", "grade"] == "C"
     assert sc.loc["S00001", "total"] == pytest.approx(99.2 + 4 - 0.5)
+
+
+# ----------------------------------------------------------------------------------------
+# the generated sample: every role is scored
+# ----------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_every_role_is_scored_on_the_generated_sample(tmp_path):
+    """Everyone present the whole month gets a total, rank and grade; the few not scored
+    joined during the month and have nothing applicable, each with the reasons in words."""
+    from kpilib import io
+    from kpilib.sample_data import generate
+
+    for folder in generate(tmp_path, months=2):
+        month = io.load_month(tmp_path, folder.name)
+        sc = score_month(month, SCHEME)
+        staff = sc.staff.merge(month.staff[["staff_id", "hire_date", "leave_date"]])
+        start = pd.Timestamp(f"{folder.name}-01")
+        whole_month = (staff["hire_date"] < start) & staff["leave_date"].isna()
+        for role, group in staff[whole_month].groupby("role"):
+            assert len(group) >= 10, role
+            assert group["total"].notna().all(), (folder.name, role)
+            assert group["rank"].notna().all() and group["grade"].notna().all(), role
+        assert set(staff["role"]) == {"customer_manager", "service_staff", "support_staff"}
+        assert sc.units["total"].notna().all()
+        not_scored = sc.events[sc.events["kind"] == "not_scored"]
+        assert len(not_scored) <= 9, folder.name
+        assert set(not_scored["entity_type"]) <= {"staff"}
+        hired = staff.set_index("staff_id").loc[not_scored["entity_id"], "hire_date"]
+        assert (hired >= start).all()  # joined this month: nothing applicable yet
+        reasons = sc.long[sc.long["entity_id"].isin(not_scored["entity_id"])]
+        assert (~reasons["applicable"]).all()
+        assert reasons["note"].str.contains("不适用").all()
+        # support staff: technical support on tickets and inspections, the general
+        # administration centre (administrators, inspectors) on training and qualification
+        long = sc.long[sc.long["role"] == "support_staff"]
+        applied = long[long["applicable"]].groupby("unit_code")["indicator"].agg(set)
+        assert {"on_time_rate", "pass_rate", "training_hours"} <= applied["Z03"]
+        assert applied["Z06"] <= {"training_hours", "qualified"}
+        support = sc.staff[sc.staff["role"] == "support_staff"]
+        assert set(support["unit_code"]) == {"Z03", "Z06"}
