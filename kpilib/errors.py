@@ -57,6 +57,10 @@ class SchemeError(KpiError, ValueError):
     """The scoring scheme file is invalid; the message names what is wrong."""
 
 
+class ReconciliationError(KpiError, ValueError):
+    """Computed money does not add up to the source total to the fen."""
+
+
 class ParameterError(KpiError, ValueError):
     """A notebook parameter is unknown or of the wrong type."""
 

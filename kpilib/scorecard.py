@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib import scoring
-from kpilib.errors import KpiError
+from kpilib.errors import ReconciliationError
 from kpilib.month import MonthData
 from kpilib.schema import ROLES, UNIT_TYPES
 from kpilib.scheme import Indicator, Scheme
@@ -73,10 +73,6 @@ LONG_COLUMNS = [
     "note",
 ]
 _TOTAL_DECIMALS = 6
-
-
-class ReconciliationError(KpiError, ValueError):
-    """Money computed per staff member does not add up to the file's total."""
 
 
 @dataclass(frozen=True)
