@@ -61,6 +61,10 @@ class ReconciliationError(KpiError, ValueError):
     """Computed money does not add up to the source total to the fen."""
 
 
+class SettingsError(KpiError, ValueError):
+    """The run settings file (``params/run.yaml``) is invalid; the message names what."""
+
+
 class ParameterError(KpiError, ValueError):
     """A notebook parameter is unknown or of the wrong type."""
 

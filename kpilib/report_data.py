@@ -502,6 +502,7 @@ def build_shared_results(
     scheme: Scheme,
     history_months: int = 12,
     budget: Mapping[str, int] | None = None,
+    centre_tolerance: float = 0.01,
 ) -> dict[str, pd.DataFrame]:
     """Compute every table the month's reports show, once.
 
@@ -514,6 +515,8 @@ def build_shared_results(
     scheme : the year's scoring scheme (:func:`scheme_for`).
     history_months : months in the trends, this month included.
     budget : category -> annual budget in fen; default ``params/budget-<year>.yaml``.
+    centre_tolerance : points by which a centre's submitted score may differ from the
+        recomputation before 汇总检查 reports it.
 
     Returns
     -------
@@ -648,7 +651,9 @@ def build_shared_results(
             data.expenses, budget, month=data.month, year_to_date=ytd
         )
 
-    out["centre_checks"] = checks.reconcile_centre_results(card, data.centre_results)
+    out["centre_checks"] = checks.reconcile_centre_results(
+        card, data.centre_results, tolerance=centre_tolerance
+    )
     out["revenue_duplicates"] = checks.duplicate_revenue(data.revenue)
     out["revenue_reconciliation"] = checks.reconcile_revenue(card, data.revenue)
     out["grade_distribution"] = _grade_distribution(card, scheme)

@@ -45,7 +45,7 @@ from typing import Any
 
 import pandas as pd
 
-from kpilib.errors import InputError, KpiError, ParameterError
+from kpilib.errors import InputError, KpiError, ParameterError, SettingsError
 from kpilib.executors import Executor, PapermillExecutor, ReportJob, ReportResult
 from kpilib.month import MonthData
 from kpilib.render import (
@@ -55,6 +55,7 @@ from kpilib.render import (
     remove_stale_temp_files,
     write_text_atomic,
 )
+from kpilib.settings import RunSettings, load_run_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -118,7 +119,10 @@ def write_results(results_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -
 
 
 def build_shared_results(
-    data: MonthData, *, data_dir: str | Path | None = None
+    data: MonthData,
+    *,
+    data_dir: str | Path | None = None,
+    settings: RunSettings | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Return the tables computed once per run for every notebook, by name.
 
@@ -127,15 +131,22 @@ def build_shared_results(
     month's validated input tables are included under their contract names
     (``units``, ``staff`` with phone and ID numbers masked …); the tables and their
     columns are listed there. Next month's inspection plan, its drawn list and this
-    month's lot verdicts come from :func:`kpilib.plan.plan_tables` (default AQL,
-    level and the month's seed, the sampling notebook's defaults).
+    month's lot verdicts come from :func:`kpilib.plan.plan_tables` with the AQL and
+    inspection level of the run settings and the month's seed.
     """
     from kpilib.plan import plan_tables
     from kpilib.report_data import build_shared_results as build
     from kpilib.report_data import scheme_for
 
-    shared = build(data, data_dir=data_dir, scheme=scheme_for(int(data.month[:4])))
-    return {**shared, **plan_tables(data)}
+    settings = settings or RunSettings()
+    shared = build(
+        data,
+        data_dir=data_dir,
+        scheme=scheme_for(int(data.month[:4])),
+        history_months=settings.history_months,
+        centre_tolerance=settings.centre_results_tolerance,
+    )
+    return {**shared, **plan_tables(data, aql=settings.aql, level=settings.level)}
 
 
 def headline_scores(shared: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -232,12 +243,15 @@ def plan_reports(
     month_dir: Path,
     notebooks_dir: Path,
     units: Sequence[str] | None = None,
+    settings: RunSettings | None = None,
 ) -> list[PlannedReport]:
     """Plan the month's reports: the summary, the sampling plan, then every unit by code.
 
     With ``units``, only those units' reports (no summary, no sampling plan).
+    The sampling plan gets the AQL and inspection level of ``settings``.
     Raises ParameterError naming unknown unit codes.
     """
+    settings = settings or RunSettings()
     month = data.month
     results_dir = str((month_dir / RESULTS_FOLDER).resolve())
     common = {"month": month, "results_dir": results_dir, "data_dir": str(data_dir.resolve())}
@@ -273,7 +287,12 @@ def plan_reports(
                 "部门考核汇总",
             ),
             PlannedReport(
-                job("sampling_plan", SAMPLING_NOTEBOOK, common, f"{month} 下月质量抽检计划"),
+                job(
+                    "sampling_plan",
+                    SAMPLING_NOTEBOOK,
+                    {**common, "aql": settings.aql, "level": settings.level},
+                    f"{month} 下月质量抽检计划",
+                ),
                 "sampling_plan",
                 SECTION_DEPARTMENT,
                 "sampling_plan",
@@ -462,11 +481,20 @@ def run_month(
 
     # 1. validate everything before writing anything or starting a kernel
     try:
+        settings = load_run_settings(PARAMS_DIR / "run.yaml")
         data = load_month(data_dir, month)
         plans = plan_reports(
-            data, data_dir=data_dir, month_dir=month_dir, notebooks_dir=notebooks_dir, units=units
+            data,
+            data_dir=data_dir,
+            month_dir=month_dir,
+            notebooks_dir=notebooks_dir,
+            units=units,
+            settings=settings,
         )
         validate_plan(plans)
+    except SettingsError as exc:
+        print(f"kpi run: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     except InputError as exc:
         print(exc, file=sys.stderr)
         print("请修正以上输入文件后重新运行 (fix the files above and run again).", file=sys.stderr)
@@ -530,7 +558,7 @@ def run_month(
     month_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(month_dir)
     try:
-        shared = build_shared_results(data, data_dir=data_dir)
+        shared = build_shared_results(data, data_dir=data_dir, settings=settings)
     except KpiError as exc:
         print(f"kpi run: {exc}", file=sys.stderr)
         return EXIT_INVALID
