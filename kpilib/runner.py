@@ -557,12 +557,17 @@ def run_month(
     # 3. shared results, computed once
     month_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(month_dir)
-    try:
-        shared = build_shared_results(data, data_dir=data_dir, settings=settings)
-    except KpiError as exc:
-        print(f"kpi run: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    write_results(month_dir / RESULTS_FOLDER, shared)
+    stored = sorted((month_dir / RESULTS_FOLDER).glob("*.parquet"))
+    if not to_run and stored:
+        # Every report is current, so are the results they were made from.
+        shared = {path.stem: pd.read_parquet(path) for path in stored}
+    else:
+        try:
+            shared = build_shared_results(data, data_dir=data_dir, settings=settings)
+        except KpiError as exc:
+            print(f"kpi run: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        write_results(month_dir / RESULTS_FOLDER, shared)
 
     manifest.update(
         {
