@@ -719,8 +719,9 @@ def load_plan_tables(
 
     Parameters
     ----------
-    results_dir : the run's shared results folder (may lack the tables, or not exist).
-    data_dir : folder holding one ``YYYY-MM/`` folder per month.
+    results_dir : the run's shared results folder (may lack the tables, or not exist);
+        a relative path is read against the project folder.
+    data_dir : folder holding one ``YYYY-MM/`` folder per month (relative: as above).
     month : ``YYYY-MM``.
     aql, level : as in :func:`inspection_plan`.
     seed : as in :func:`plan_tables`; None or 0 → the month's :func:`default_seed`.
@@ -730,8 +731,10 @@ def load_plan_tables(
     dict, as :func:`plan_tables`.
     """
     from kpilib.io import load_month
+    from kpilib.paths import from_project
     from kpilib.runner import read_result, result_path
 
+    results_dir, data_dir = from_project(results_dir), from_project(data_dir)
     seed = default_seed(month) if not seed else _check_seed(seed)
     if all(result_path(results_dir, name).is_file() for name in TABLE_NAMES):
         tables = {name: read_result(results_dir, name) for name in TABLE_NAMES}

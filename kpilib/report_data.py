@@ -36,6 +36,7 @@ from kpilib import (
 )
 from kpilib.errors import KpiError
 from kpilib.month import MonthData
+from kpilib.paths import PARAMS_DIR, RUN_SETTINGS, from_project
 from kpilib.scheme import Scheme, load_scheme
 from kpilib.scorecard import Scorecard, score_month
 
@@ -48,7 +49,6 @@ __all__ = [
     "scheme_for",
 ]
 
-PARAMS_DIR = Path(__file__).resolve().parents[1] / "params"
 #: Bootstrap replicates of the rank intervals.
 RANK_BOOTSTRAP = 10_000
 #: What the rank interval is computed on, in the reports' words.
@@ -679,7 +679,9 @@ def ensure_results(data_dir: str | Path, month: str, results_dir: str | Path) ->
     """Build the month's shared results into ``results_dir`` unless they are all there.
 
     What a notebook opened in JupyterLab calls before ``kpi run`` has stored the
-    results; ``kpi run`` itself always rebuilds them. Returns ``results_dir``.
+    results: the same tables as ``kpi run`` (:func:`kpilib.runner.build_shared_results`
+    under ``params/run.yaml``). Relative paths are read against the project folder.
+    Returns ``results_dir`` as an absolute path.
 
     Raises
     ------
@@ -688,9 +690,11 @@ def ensure_results(data_dir: str | Path, month: str, results_dir: str | Path) ->
         ``make sample`` or ``kpi sample-data``).
     """
     from kpilib.io import load_month
+    from kpilib.runner import build_shared_results as build_for_run
     from kpilib.runner import result_path, write_results
+    from kpilib.settings import load_run_settings
 
-    results_dir = Path(results_dir)
+    data_dir, results_dir = from_project(data_dir), from_project(results_dir)
     if all(result_path(results_dir, name).is_file() for name in SHARED_TABLES):
         return results_dir
     if not (Path(data_dir) / month).is_dir():
@@ -699,6 +703,6 @@ def ensure_results(data_dir: str | Path, month: str, results_dir: str | Path) ->
             "generate the sample data with `make sample` (kpi sample-data --out data/sample)"
         )
     data = load_month(data_dir, month)
-    shared = build_shared_results(data, data_dir=data_dir, scheme=scheme_for(int(month[:4])))
-    write_results(results_dir, shared)
+    settings = load_run_settings(RUN_SETTINGS)
+    write_results(results_dir, build_for_run(data, data_dir=data_dir, settings=settings))
     return results_dir

@@ -25,8 +25,8 @@ Layout of ``OUT/YYYY-MM/``::
     notebooks/<report>.ipynb   executed notebooks, failed ones included
 
 Notebooks run with the notebooks folder as working directory, as in
-JupyterLab, so a relative default such as ``../data/sample`` means the same in
-both; the runner itself passes absolute paths.
+JupyterLab; the runner passes absolute paths, and relative ones given to a
+notebook are read against the project folder (:func:`kpilib.paths.from_project`).
 
 Exit codes: 0 every report ok or unchanged, 1 a report failed, 2 invalid input.
 """
@@ -48,6 +48,7 @@ import pandas as pd
 from kpilib.errors import InputError, KpiError, ParameterError, SettingsError
 from kpilib.executors import Executor, PapermillExecutor, ReportJob, ReportResult
 from kpilib.month import MonthData
+from kpilib.paths import NOTEBOOKS_DIR, PARAMS_DIR, RUN_SETTINGS
 from kpilib.render import (
     IndexRow,
     atomic_path,
@@ -60,11 +61,6 @@ from kpilib.settings import RunSettings, load_run_settings
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = PACKAGE_DIR.parent
-#: The notebooks ``kpi run`` executes.
-NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
-#: Scheme and budget files: part of every report's fingerprint.
-PARAMS_DIR = PROJECT_DIR / "params"
 
 UNIT_NOTEBOOK = "unit_report.ipynb"
 SUMMARY_NOTEBOOK = "department_summary.ipynb"
@@ -481,7 +477,7 @@ def run_month(
 
     # 1. validate everything before writing anything or starting a kernel
     try:
-        settings = load_run_settings(PARAMS_DIR / "run.yaml")
+        settings = load_run_settings(RUN_SETTINGS)
         data = load_month(data_dir, month)
         plans = plan_reports(
             data,

@@ -35,7 +35,7 @@ def test_first_code_cell_is_the_typed_parameters_cell_with_sample_defaults():
     }
     assert all(p.help for p in params.values())
     assert params["month"].default == '"2026-10"'
-    assert params["data_dir"].default == '"../data/sample"'
+    assert params["data_dir"].default == '"data/sample"'
     assert (params["aql"].default, params["level"].default) == ("2.5", '"II"')
 
 
