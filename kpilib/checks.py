@@ -83,7 +83,7 @@ def reconcile_centre_results(
     >>> empty = pd.DataFrame(columns=["staff_id", "name", "unit_code", "role", "total"])
     >>> units = pd.DataFrame(columns=["unit_code", "unit_type"])
     >>> long = pd.DataFrame(columns=["entity_type", "entity_id", "indicator",
-    ...                              "weighted_score", "applicable"])
+    ...                              "indicator_name", "weighted_score", "applicable"])
     >>> sc = Scorecard("2026-10", long, empty, units, pd.DataFrame(), pd.DataFrame())
     >>> cr = pd.DataFrame(columns=["unit_code", "staff_id", "indicator", "score"])
     >>> len(reconcile_centre_results(sc, cr))
@@ -110,6 +110,7 @@ def reconcile_centre_results(
 
     # recomputed weighted scores of staff: (staff_id, indicator) -> score (applicable only)
     long = scorecard.long
+    names = dict(zip(long["indicator"], long["indicator_name"], strict=True))
     sl = long[(long["entity_type"] == "staff") & long["applicable"].astype(bool)]
     recomputed = pd.Series(
         sl["weighted_score"].to_numpy(dtype=float),
@@ -196,6 +197,7 @@ def reconcile_centre_results(
                 submitted_score=s.get(explain, np.nan) if explain else np.nan,
                 recomputed_score=r.get(explain, np.nan) if explain else np.nan,
                 differing=differing,
+                names=names,
             )
         )
     out = pd.DataFrame(findings, columns=_CENTRE_COLUMNS)
@@ -214,20 +216,25 @@ def _finding(
     submitted_score: float = np.nan,
     recomputed_score: float = np.nan,
     differing: list[str] | None = None,
+    names: dict[str, str] | None = None,
     message: str = "",
 ) -> dict[str, object]:
     diff = submitted - recomputed
     if not message:
+        # the message names indicators as the scheme does in Chinese, codes beside them
+        named = {code: f"{(names or {}).get(code, code)}({code})" for code in differing or []}
+        if indicator:
+            named[indicator] = f"{(names or {}).get(indicator, indicator)}({indicator})"
         message = f"报送总分{submitted:.2f}，复核总分{recomputed:.2f}，相差{diff:+.2f}"
         if issue == "indicator_mismatch":
-            message = f"总分一致，但指标得分不一致：{'、'.join(differing or [])}"
+            message = f"总分一致，但指标得分不一致：{'、'.join(named.values())}"
         elif indicator:
             message += (
-                f"；差异来自指标{indicator}（报送{submitted_score:.2f}，"
+                f"；差异来自指标{named[indicator]}（报送{submitted_score:.2f}，"
                 f"复核{recomputed_score:.2f}）"
             )
         elif differing:
-            message += f"；多个指标不一致：{'、'.join(differing)}"
+            message += f"；多个指标不一致：{'、'.join(named[c] for c in differing)}"
     return {
         "unit_code": unit,
         "staff_id": sid,

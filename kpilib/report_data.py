@@ -651,8 +651,12 @@ def build_shared_results(
             data.expenses, budget, month=data.month, year_to_date=ytd
         )
 
-    out["centre_checks"] = checks.reconcile_centre_results(
+    centre_checks = checks.reconcile_centre_results(
         card, data.centre_results, tolerance=centre_tolerance
+    )
+    names = {code: ind.name for code, ind in scheme.indicators.items()}
+    out["centre_checks"] = centre_checks.assign(
+        indicator_name=centre_checks["indicator"].map(names).fillna(centre_checks["indicator"])
     )
     out["revenue_duplicates"] = checks.duplicate_revenue(data.revenue)
     out["revenue_reconciliation"] = checks.reconcile_revenue(card, data.revenue)

@@ -149,7 +149,7 @@ def test_a_changed_indicator_is_found_and_explains_the_total(scorecard):
     assert row["difference"] == pytest.approx(3.0)
     assert row["indicator"] == "pass_rate"
     assert row["submitted_score"] - row["recomputed_score"] == pytest.approx(3.0)
-    assert "差异来自指标pass_rate" in row["message"]
+    assert "差异来自指标质检合格率(pass_rate)" in row["message"]
 
 
 def test_two_changed_indicators_are_listed_without_a_single_explanation(scorecard):
