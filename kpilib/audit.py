@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib.schema import SEVERITIES
+from kpilib.tally import tally
 
 _DAY = pd.Timedelta(days=1)
 _FINDING_COLUMNS = ("finding_id", "unit_code", "severity", "raised_date", "due_date", "closed_date")
@@ -123,18 +124,18 @@ def audit_status(findings: pd.DataFrame, units: pd.DataFrame, *, as_of: object) 
             f"{sorted(map(str, judged.loc[unknown, 'unit_code'].unique()))}"
         )
     index = pd.Index(sorted(units["unit_code"].unique()), name="unit_code")
-    counts = judged.groupby("unit_code").agg(
-        open=("open", "sum"),
-        overdue=("overdue", "sum"),
-        major_open=("major_open", "sum"),
-        raised_this_month=("raised_this_month", "sum"),
-        closed_this_month=("closed_this_month", "sum"),
-        mean_days_to_close=("days_to_close", "mean"),
+    out = tally(
+        judged,
+        index,
+        sums={
+            "open": "open",
+            "overdue": "overdue",
+            "major_open": "major_open",
+            "raised_this_month": "raised_this_month",
+            "closed_this_month": "closed_this_month",
+        },
+        means={"mean_days_to_close": "days_to_close"},
     )
-    out = counts.reindex(index)
-    for column in ("open", "overdue", "major_open", "raised_this_month", "closed_this_month"):
-        out[column] = out[column].fillna(0).astype("int64")
-    out["mean_days_to_close"] = out["mean_days_to_close"].astype(float)
     return out.reset_index()
 
 

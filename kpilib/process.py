@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib.schema import TICKET_KINDS, TICKET_STAGES
+from kpilib.tally import tally
 
 _HOUR = pd.Timedelta(hours=1)
 _TICKET_COLUMNS = (
@@ -105,19 +106,18 @@ def _judged(tickets: pd.DataFrame, staff: pd.DataFrame, as_of: object) -> pd.Dat
 
 
 def _summarise(judged: pd.DataFrame, index: pd.MultiIndex | pd.Index) -> pd.DataFrame:
-    keys = list(index.names)
-    counts = judged.groupby(keys, observed=True).agg(
-        opened=("ticket_id", "size"),
-        closed=("closed", "sum"),
-        closed_on_time=("closed_on_time", "sum"),
-        still_open=("still_open", "sum"),
-        open_overdue=("open_overdue", "sum"),
-        mean_satisfaction=("satisfaction", "mean"),
+    out = tally(
+        judged,
+        index,
+        size="opened",
+        sums={
+            "closed": "closed",
+            "closed_on_time": "closed_on_time",
+            "still_open": "still_open",
+            "open_overdue": "open_overdue",
+        },
+        means={"mean_satisfaction": "satisfaction"},
     )
-    out = counts.reindex(index)
-    for column in ("opened", "closed", "closed_on_time", "still_open", "open_overdue"):
-        out[column] = out[column].fillna(0).astype("int64")
-    out["mean_satisfaction"] = out["mean_satisfaction"].astype(float)
     # No closed ticket: the rate is not applicable (NaN), neither 0 % nor 100 %.
     out["on_time_rate"] = out["closed_on_time"] / out["closed"].where(out["closed"] > 0)
     columns = [

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kpilib.tally import tally
+
 _DAY = pd.Timedelta(days=1)
 
 
@@ -123,17 +125,18 @@ def submission_timeliness(
     """
     judged = _judged(submissions, units, as_of)
     index = pd.Index(_counties(units), name="unit_code")
-    counts = judged.groupby("unit_code").agg(
-        due=("due", "sum"),
-        on_time=("on_time", "sum"),
-        late=("late", "sum"),
-        not_submitted=("not_submitted", "sum"),
-        mean_days_late=("days_late", "mean"),
-        not_yet_due=("not_yet_due", "sum"),
+    out = tally(
+        judged,
+        index,
+        sums={
+            "due": "due",
+            "on_time": "on_time",
+            "late": "late",
+            "not_submitted": "not_submitted",
+            "not_yet_due": "not_yet_due",
+        },
+        means={"mean_days_late": "days_late"},
     )
-    out = counts.reindex(index)
-    for column in ("due", "on_time", "late", "not_submitted", "not_yet_due"):
-        out[column] = out[column].fillna(0).astype("int64")
     # Nothing due: the rate is not applicable (NaN), neither 0 % nor 100 %.
     out["timeliness_rate"] = out["on_time"] / out["due"].where(out["due"] > 0)
     out["mean_days_late"] = out["mean_days_late"].astype(float)
