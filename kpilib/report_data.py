@@ -35,6 +35,7 @@ from kpilib import (
     training,
 )
 from kpilib.errors import KpiError
+from kpilib.labels import CODES
 from kpilib.month import MonthData
 from kpilib.paths import PARAMS_DIR, RUN_SETTINGS, from_project
 from kpilib.scheme import Scheme, load_scheme
@@ -60,15 +61,6 @@ RANK_BASIS = (
     "全部合格或全部不合格的单位在自助抽样中不会变化。"
 )
 
-_METHODS = {
-    "completion": "完成率法",
-    "tiered": "分档计分法",
-    "reverse": "反向指标法",
-    "efficacy": "效能计分法",
-    "efficacy_tiered": "分级效能法",
-    "rank": "排名计分法",
-    "step": "阶梯计分法",
-}
 _PHONE_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _ID_TEXT = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
 
@@ -207,7 +199,7 @@ def _explain(row: pd.Series, scheme: Scheme) -> str:
     target = "" if pd.isna(row["target"]) else f"，目标 {_format_actual(row['target'], unit)}"
     text = (
         f"{name}：实际 {_format_actual(row['actual'], unit)}{target}，"
-        f"按{_METHODS.get(row['method'], row['method'])}得 {row['raw_score']:.1f}%，"
+        f"按{CODES['method'].get(row['method'], row['method'])}得 {row['raw_score']:.1f}%，"
         f"权重 {row['weight']:g}"
     )
     if abs(row["effective_weight"] - row["weight"]) > 1e-9:
