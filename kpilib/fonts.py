@@ -1,4 +1,4 @@
-"""A CJK font for matplotlib, taken from a Python package the project installs.
+"""A CJK font for matplotlib and for the HTML reports, from a package the project installs.
 
 No system font is assumed: :func:`use_cjk_font` registers the Noto Sans CJK SC
 font file shipped inside the ``mplfonts`` wheel with matplotlib's font manager
@@ -8,6 +8,11 @@ labels render as real glyphs (no empty boxes, no "Glyph missing" warnings).
 ``mplfonts`` is located without importing it (its import pulls in ``fontmeta``
 and nothing of it is needed here), and nothing is copied into matplotlib's own
 folders: the font is added to the running process's font manager only.
+
+A reader's browser may have no Chinese font either (a bare Linux machine shows
+empty boxes), so :func:`embedded_font_face` subsets the same font to the
+characters a page uses and returns an ``@font-face`` rule carrying it as a data
+URI: the HTML stays self-contained and readable anywhere.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from pathlib import Path
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 #: The family name matplotlib reads from that file.
 FONT_FAMILY = "Noto Sans CJK SC"
+#: The CSS family name of the subset embedded in HTML reports.
+WEB_FONT_FAMILY = "kpilib CJK"
+#: Characters from here on are served by the embedded font (CJK, full-width, dashes).
+_FIRST_EMBEDDED = 0x2000
 
 
 def cjk_font_path() -> Path:
@@ -70,3 +79,49 @@ def use_cjk_font() -> None:
         *[f for f in mpl.rcParams["font.sans-serif"] if f != family],
     ]
     mpl.rcParams["axes.unicode_minus"] = False
+
+
+def embedded_font_face(text: str) -> str:
+    """Return an ``@font-face`` rule embedding the CJK font's glyphs that ``text`` uses.
+
+    Only characters from U+2000 up are kept (Chinese, full-width punctuation,
+    dashes); Latin text keeps the page's own fonts. The subset is WOFF (zlib),
+    base64-encoded in a data URI, with a ``unicode-range`` so browsers use it
+    only for those characters. Empty string when ``text`` has none.
+
+    Examples
+    --------
+    >>> rule = embedded_font_face("考核 report")
+    >>> rule.startswith('@font-face { font-family: "kpilib CJK"')
+    True
+    >>> "unicode-range: U+6838, U+8003" in rule
+    True
+    >>> embedded_font_face("plain ASCII")
+    ''
+    """
+    import base64
+    import io
+
+    from fontTools import subset
+
+    codepoints = sorted({ord(c) for c in text if ord(c) >= _FIRST_EMBEDDED})
+    if not codepoints:
+        return ""
+    options = subset.Options()
+    options.flavor = "woff"
+    options.notdef_outline = True
+    font = subset.load_font(str(cjk_font_path()), options)
+    buffer = io.BytesIO()
+    try:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=codepoints)
+        subsetter.subset(font)
+        subset.save_font(font, buffer, options)
+    finally:
+        font.close()
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    ranges = ", ".join(f"U+{c:04X}" for c in codepoints)
+    return (
+        f'@font-face {{ font-family: "{WEB_FONT_FAMILY}"; '
+        f'src: url(data:font/woff;base64,{data}) format("woff"); unicode-range: {ranges}; }}'
+    )

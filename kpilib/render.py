@@ -23,10 +23,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-#: CSS font stack for Chinese text in the browser (Windows, macOS, Linux, Noto).
+from kpilib.fonts import WEB_FONT_FAMILY, embedded_font_face
+
+#: CSS font stack for Chinese text in the browser: the reader's own Chinese fonts
+#: (Windows, macOS, Linux), then the subset embedded in the page (kpilib.fonts).
 FONT_STACK = (
     '"Microsoft YaHei", "微软雅黑", "PingFang SC", "Hiragino Sans GB", '
-    '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif'
+    '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
+    f'"{WEB_FONT_FAMILY}", sans-serif'
 )
 
 _REPORT_TEMPLATE = """\
@@ -152,7 +156,19 @@ def notebook_to_html(notebook: str | Path, *, title: str) -> str:
     body, _ = _exporter().from_notebook_node(
         nb, resources={"metadata": {"name": title, "path": str(Path(notebook).parent)}}
     )
-    return body
+    return with_embedded_font(body)
+
+
+def with_embedded_font(page: str) -> str:
+    """Return ``page`` with the CJK glyphs it uses embedded in its ``<head>``.
+
+    Without this a reader whose machine has no Chinese font sees empty boxes.
+    """
+    rule = embedded_font_face(page)
+    if not rule:
+        return page
+    head_end = page.index("</head>")
+    return f"{page[:head_end]}<style>{rule}</style>\n{page[head_end:]}"
 
 
 def render_report(notebook: str | Path, html_path: str | Path, *, title: str) -> Path:
@@ -236,4 +252,4 @@ def index_html(month: str, rows: Sequence[IndexRow], *, note: str = "") -> str:
             )
         parts.append("</tbody></table>")
     parts += ["</body>", "</html>", ""]
-    return "\n".join(parts)
+    return with_embedded_font("\n".join(parts))

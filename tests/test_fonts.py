@@ -60,3 +60,27 @@ def test_without_the_font_chinese_glyphs_are_missing(rc):
     ax.set_title("得分")
     with pytest.warns(UserWarning, match="missing from font"):
         fig.savefig(io.BytesIO(), format="png")
+
+
+def test_embedded_font_covers_every_chinese_character_of_a_page():
+    # A reader without any Chinese font must still see glyphs, not boxes: the page
+    # carries a subset of the shipped font whose character map covers its text.
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    from kpilib.render import IndexRow, index_html
+
+    page = index_html(
+        "2026-10",
+        [IndexRow("县市公司 (counties)", "X01", "临源县", "ok", "unit_X01.html", 80.4, "A")],
+    )
+    data = re.search(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", page)
+    assert data, "no embedded font in the page"
+    font = TTFont(io.BytesIO(base64.b64decode(data.group(1))))
+    covered = set(font.getBestCmap())
+    needed = {ord(c) for c in page if ord(c) >= 0x2000}
+    assert {ord(c) for c in "临源县考核"} <= needed
+    assert needed <= covered
