@@ -499,6 +499,7 @@ def run_month(
         print(f"kpi run: invalid notebook parameters:\n{exc}", file=sys.stderr)
         return EXIT_INVALID
 
+    _print_inputs(data, file=log)
     inputs = input_hashes(data_dir, month)
     lib_hash = library_hash()
     nb_hashes = {p.job.notebook: notebook_hash(p.job.notebook) for p in plans}
@@ -668,6 +669,17 @@ def _index_rows(
             )
         )
     return rows
+
+
+def _print_inputs(data: MonthData, *, file: Any, most: int = 20) -> None:
+    """Print what was read: rows per input table and the validation warnings."""
+    rows = ", ".join(f"{name} {len(frame):,}" for name, frame in data.tables().items())
+    print(f"{data.month} 输入数据 (rows per file): {rows}", file=file)
+    print(f"{data.month}: {len(data.warnings)} 条提示 (warnings)", file=file)
+    for finding in data.warnings[:most]:
+        print(f"  {finding}", file=file)
+    if len(data.warnings) > most:
+        print(f"  … 另有 {len(data.warnings) - most} 条，见汇总报告的数据质量部分", file=file)
 
 
 def _print_summary(

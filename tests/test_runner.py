@@ -142,6 +142,10 @@ def test_first_run_renders_every_report_but_the_failing_one(runs):
     assert (runs["month_dir"] / "notebooks" / f"unit_{FAILING_UNIT}.ipynb").is_file()
     assert f"FAILED unit_{FAILING_UNIT}" in stderr and "RuntimeError" in stderr
     assert "4 ok, 1 failed" in stdout
+    # what was read is printed first: rows per input file and the warnings
+    rows_line = next(line for line in stdout.splitlines() if "rows per file" in line)
+    assert "units 3" in rows_line and "staff " in rows_line
+    assert "条提示 (warnings)" in stdout
 
 
 @pytest.mark.notebook
