@@ -672,12 +672,14 @@ SHARED_TABLES = (
 
 
 def ensure_results(data_dir: str | Path, month: str, results_dir: str | Path) -> Path:
-    """Build the month's shared results into ``results_dir`` unless they are all there.
+    """Build the month's shared results into ``results_dir`` unless they are current.
 
-    What a notebook opened in JupyterLab calls before ``kpi run`` has stored the
-    results: the same tables as ``kpi run`` (:func:`kpilib.runner.build_shared_results`
-    under ``params/run.yaml``). Relative paths are read against the project folder.
-    Returns ``results_dir`` as an absolute path.
+    What a notebook opened in JupyterLab calls: the same tables as ``kpi run``
+    (:func:`kpilib.runner.build_shared_results` under ``params/run.yaml``). Stored
+    results are reused only when all are there and were computed from the same
+    library code and input files (their fingerprint), so an upgraded library or a
+    corrected export never shows stale numbers. Relative paths are read against the
+    project folder. Returns ``results_dir`` as an absolute path.
 
     Raises
     ------
@@ -687,12 +689,30 @@ def ensure_results(data_dir: str | Path, month: str, results_dir: str | Path) ->
     """
     from kpilib.io import load_month
     from kpilib.runner import build_shared_results as build_for_run
-    from kpilib.runner import result_path, write_results
+    from kpilib.runner import (
+        read_fingerprint,
+        result_path,
+        results_fingerprint,
+        write_fingerprint,
+        write_results,
+    )
     from kpilib.settings import load_run_settings
 
     data_dir, results_dir = from_project(data_dir), from_project(results_dir)
-    if all(result_path(results_dir, name).is_file() for name in SHARED_TABLES):
+    if not (data_dir / month).is_dir():
+        raise FileNotFoundError(
+            f"no input data for {month} in {data_dir}; "
+            "generate the sample data with `make sample` (kpi sample-data --out data/sample)"
+        )
+    settings = load_run_settings(RUN_SETTINGS)
+    fingerprint = results_fingerprint(data_dir, month, settings)
+    complete = all(result_path(results_dir, name).is_file() for name in SHARED_TABLES)
+    if complete and read_fingerprint(results_dir) == fingerprint:
         return results_dir
+    data = load_month(data_dir, month)
+    write_results(results_dir, build_for_run(data, data_dir=data_dir, settings=settings))
+    write_fingerprint(results_dir, fingerprint)
+    return results_dir
     if not (Path(data_dir) / month).is_dir():
         raise FileNotFoundError(
             f"no input data for {month} in {Path(data_dir).resolve()}; "

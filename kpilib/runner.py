@@ -68,6 +68,8 @@ SAMPLING_NOTEBOOK = "sampling_plan.ipynb"
 MANIFEST = "manifest.json"
 INDEX = "index.html"
 RESULTS_FOLDER = "data"
+#: What the shared results were computed from, stored beside them.
+FINGERPRINT = "fingerprint.json"
 EXECUTED_FOLDER = "notebooks"
 MANIFEST_VERSION = 1
 
@@ -343,17 +345,43 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def input_hashes(data_dir: Path, month: str) -> dict[str, str]:
-    """SHA-256 of every input file of the month and of every scheme file under ``params/``.
+def input_hashes(data_dir: Path, month: str, *, history_months: int = 12) -> dict[str, str]:
+    """SHA-256 of every input file the month's results read, and of every file under ``params/``.
 
-    Keys are ``YYYY-MM/<file>`` and ``params/<file>``.
+    The results read the month itself, the months of its trend window
+    (``history_months``, the month included) and the earlier months of its year
+    (expenses to date), so all of those count: a corrected earlier month reruns
+    the reports. Keys are ``YYYY-MM/<file>`` and ``params/<file>``.
     """
+    period = pd.Period(month, freq="M")
+    back = max(history_months, period.month)
+    months = [str(period - k) for k in range(back - 1, -1, -1)]
+    roots = [(data_dir / m, m) for m in months] + [(PARAMS_DIR, "params")]
     hashes = {}
-    for root, prefix in ((data_dir / month, month), (PARAMS_DIR, "params")):
+    for root, prefix in roots:
         if root.is_dir():
             for path in sorted(p for p in root.rglob("*") if p.is_file()):
                 hashes[f"{prefix}/{path.relative_to(root).as_posix()}"] = file_sha256(path)
     return hashes
+
+
+def results_fingerprint(data_dir: Path, month: str, settings: RunSettings) -> dict[str, Any]:
+    """What the shared results of ``month`` depend on: library code and every input read."""
+    return {
+        "kpilib_hash": library_hash(),
+        "inputs": input_hashes(data_dir, month, history_months=settings.history_months),
+    }
+
+
+def write_fingerprint(results_dir: str | Path, fingerprint: Mapping[str, Any]) -> None:
+    """Store the fingerprint beside the shared results (atomically)."""
+    write_text_atomic(Path(results_dir) / FINGERPRINT, json.dumps(fingerprint, indent=1))
+
+
+def read_fingerprint(results_dir: str | Path) -> dict[str, Any] | None:
+    """The stored fingerprint of the shared results, or None when there is none."""
+    path = Path(results_dir) / FINGERPRINT
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def library_hash(package_dir: Path = PACKAGE_DIR) -> str:
@@ -500,7 +528,7 @@ def run_month(
         return EXIT_INVALID
 
     _print_inputs(data, file=log)
-    inputs = input_hashes(data_dir, month)
+    inputs = input_hashes(data_dir, month, history_months=settings.history_months)
     lib_hash = library_hash()
     nb_hashes = {p.job.notebook: notebook_hash(p.job.notebook) for p in plans}
     manifest = read_manifest(month_dir)
@@ -565,6 +593,10 @@ def run_month(
             print(f"kpi run: {exc}", file=sys.stderr)
             return EXIT_INVALID
         write_results(month_dir / RESULTS_FOLDER, shared)
+        write_fingerprint(
+            month_dir / RESULTS_FOLDER,
+            {"kpilib_hash": lib_hash, "inputs": inputs},
+        )
 
     manifest.update(
         {

@@ -182,6 +182,21 @@ def test_ensure_results_builds_once_and_then_reuses(sample, tmp_path):
         ensure_results(tmp_path / "nowhere", MONTH, tmp_path / "other")
 
 
+def test_ensure_results_rebuilds_when_an_input_of_the_trend_changes(sample, tmp_path):
+    # The trend reads last month too: a corrected earlier export must not leave stale
+    # results behind (their fingerprint covers every month they read).
+    data = tmp_path / "data"
+    shutil.copytree(sample, data)
+    results = tmp_path / "results"
+    ensure_results(data, MONTH, results)
+    stamp = (results / "headline.parquet").stat().st_mtime_ns
+    previous = str(pd.Period(MONTH, freq="M") - 1)
+    units = data / previous / "units.csv"
+    units.write_bytes(units.read_bytes() + b"\n")  # same content, new bytes: a re-export
+    ensure_results(data, MONTH, results)
+    assert (results / "headline.parquet").stat().st_mtime_ns != stamp
+
+
 @pytest.mark.parametrize(
     ("column", "values", "expected"),
     [
