@@ -8,7 +8,7 @@ OUT    ?= outputs
 JOBS   ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help report test lint format lab sample bench clean
+.PHONY: help report test lint format hooks lab sample bench clean
 
 ## Show this list of targets
 help:
@@ -42,6 +42,10 @@ lint: $(BIN)/.installed
 format: $(BIN)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## Install the git hooks (ruff, nbstripout) of .pre-commit-config.yaml
+hooks: $(BIN)/.installed
+	$(BIN)/pre-commit install
 
 ## Open JupyterLab on the notebooks
 lab: $(BIN)/.installed $(DATA)/$(MONTH)
