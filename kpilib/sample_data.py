@@ -530,7 +530,8 @@ def _build_branch(
     names, phones, ids = _people_strings(rng, p_hire_a, p_new=np.concatenate(p_new))
 
     inspectors = np.sort(holder[inspector_seats]) if len(inspector_seats) else np.zeros(0, int)
-    bias = rng.normal(0.0, 1.0, len(inspectors))
+    # The others judge alike up to a small personal drift; only the planted one is lenient.
+    bias = rng.normal(0.0, 0.3, len(inspectors))
     lenient = -1
     if len(inspectors):
         k = int(rng.integers(len(inspectors)))

@@ -158,3 +158,20 @@ def test_agreement_kappa_matches_statsmodels():
     assert result.loc["全部", "double_checked"] == n
     assert result.loc["Q1", "passed_other_failed"] == int(np.sum(first & ~second))
     assert result.loc["全部", "agreement"] == pytest.approx(np.mean(first == second))
+
+
+@pytest.mark.slow
+def test_on_generated_months_only_the_planted_inspector_is_flagged(tmp_path):
+    # Issue 4's acceptance: on the sample data the planted lenient inspector is flagged,
+    # every month, and no one else is (lenient or strict).
+    import json
+
+    from kpilib.io import load_month
+    from kpilib.sample_data import generate
+
+    generate(tmp_path, months=6, end="2026-10")
+    planted = json.loads((tmp_path / "planted.json").read_text(encoding="utf-8"))
+    for month in planted["months"]:
+        result = quality.inspector_leniency(load_month(tmp_path, month).inspections)
+        flagged = result.loc[result["verdict"] != "consistent", ["inspector_id", "verdict"]]
+        assert flagged.values.tolist() == [[planted["lenient_inspector"], "lenient"]], month
