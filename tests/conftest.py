@@ -213,3 +213,19 @@ def tiny_month(tmp_path: Path) -> TinyMonth:
     for file, rows in TINY_MONTH.items():
         tiny.write(file, rows)
     return tiny
+
+
+@pytest.fixture(scope="session")
+def bundled_sample() -> Path:
+    """``data/sample`` as ``make report`` makes it (git-ignored), generated when absent.
+
+    Tests using it belong to the xdist group ``report_notebooks``, so that a single
+    worker generates it.
+    """
+    from kpilib.paths import PROJECT_DIR
+    from kpilib.sample_data import generate
+
+    data_dir = PROJECT_DIR / "data" / "sample"
+    if not (data_dir / "2026-10").is_dir():
+        generate(data_dir)
+    return data_dir

@@ -237,15 +237,6 @@ def test_unit_reports_carry_no_other_units_staff_and_no_raw_numbers(small, rende
 # --------------------------------------------------------------------------- defaults
 
 
-@pytest.fixture(scope="module")
-def bundled_sample() -> Path:
-    """``data/sample`` as ``make report`` makes it (git-ignored), generated when absent."""
-    data_dir = PROJECT / "data" / "sample"
-    if not (data_dir / MONTH).is_dir():
-        generate(data_dir)
-    return data_dir
-
-
 @pytest.mark.notebook
 def test_every_notebook_passes_nbval_with_its_defaults(bundled_sample):
     """Run All works with the committed defaults, checked by nbval itself.

@@ -1,0 +1,24 @@
+"""Every month of the bundled sample data loads and validates without an error."""
+
+import json
+
+import pytest
+
+from kpilib.io import validate_month
+
+# Same group as the notebook tests: one worker generates data/sample when it is absent.
+pytestmark = pytest.mark.xdist_group("report_notebooks")
+
+
+@pytest.mark.slow
+def test_every_bundled_month_validates(bundled_sample):
+    planted = json.loads((bundled_sample / "planted.json").read_text(encoding="utf-8"))
+    assert len(planted["months"]) == 24
+    for month in planted["months"]:
+        findings = validate_month(bundled_sample, month)
+        errors = [str(f) for f in findings if f.severity == "error"]
+        assert errors == [], f"{month}: {errors[:3]}"
+        # the only warnings are the planted ones: staff without activity, the duplicate
+        warned = {f.value for f in findings}
+        expected = {*planted["no_activity_staff"][month], *planted["duplicated_revenue"][month]}
+        assert warned == expected, month
