@@ -13,8 +13,9 @@ from kpilib.schema import TABLES
 @dataclass(frozen=True)
 class MonthData:
     """One month of validated input, each table with the canonical columns of
-    :mod:`kpilib.schema` (money as int64 fen, categories as codes, dates as
-    ``datetime64``, booleans as ``boolean``).
+    :mod:`kpilib.schema` and the dtypes of :data:`kpilib.schema.LOADED_DTYPES`
+    (money as int64 fen, categories as codes, dates as ``datetime64``, booleans as
+    ``boolean``); :func:`kpilib.schema.typed_frame` builds such a table in memory.
 
     ``warnings`` holds the non-blocking findings of validation.
     """

@@ -21,8 +21,11 @@ Kinds
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
+
+import pandas as pd
 
 ColumnKind = Literal["str", "int", "float", "money", "date", "datetime", "bool", "category"]
 
@@ -44,6 +47,18 @@ ARCHIVE_STATUSES = {"archived": "已归档", "partial": "部分归档", "missing
 EXPENSE_STATUSES = {"paid": "已报销", "pending": "审批中", "rejected": "已退回"}
 SEVERITIES = {"major": "严重", "minor": "一般", "observation": "观察项"}
 COURSE_TYPES = {"qualification": "任职资格认证", "skills": "技能培训"}
+
+#: dtype of each kind in a loaded frame (what :func:`kpilib.io.load_month` returns).
+LOADED_DTYPES: dict[str, str] = {
+    "str": "str",
+    "category": "str",
+    "int": "int64",
+    "money": "int64",
+    "float": "float64",
+    "date": "datetime64[ns]",
+    "datetime": "datetime64[ns]",
+    "bool": "boolean",
+}
 
 #: The value of ``centre_results.indicator`` that carries a staff member's total.
 TOTAL_INDICATOR = "total"
@@ -489,3 +504,19 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
+
+
+def typed_frame(table_name: str, rows: Iterable[tuple] = ()) -> pd.DataFrame:
+    """A canonical table as loaded, from tuples in the contract's column order.
+
+    For building months in memory (tests, examples) with the dtypes of
+    :data:`LOADED_DTYPES`.
+
+    Examples
+    --------
+    >>> typed_frame("units", [("X01", "临源县", "county")]).dtypes.astype(str).tolist()
+    ['str', 'str', 'str']
+    """
+    table = TABLES[table_name]
+    frame = pd.DataFrame(list(rows), columns=table.column_names)
+    return frame.astype({col.name: LOADED_DTYPES[col.kind] for col in table.columns})

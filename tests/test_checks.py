@@ -11,28 +11,11 @@ import pytest
 from kpilib.checks import duplicate_revenue, reconcile_centre_results, reconcile_revenue
 from kpilib.month import MonthData
 from kpilib.schema import TABLES, TOTAL_INDICATOR
+from kpilib.schema import typed_frame as frame
 from kpilib.scheme import load_scheme
 from kpilib.scorecard import score_month
 
 SCHEME = load_scheme(Path(__file__).resolve().parents[1] / "params" / "scheme-2026.yaml")
-_DTYPES = {
-    "str": "str",
-    "int": "int64",
-    "float": "float64",
-    "money": "int64",
-    "date": "datetime64[ns]",
-    "datetime": "datetime64[ns]",
-    "bool": "boolean",
-    "category": "str",
-}
-
-
-def frame(table, rows=()):
-    t = TABLES[table]
-    df = pd.DataFrame(list(rows), columns=t.column_names)
-    for col in t.columns:
-        df[col.name] = df[col.name].astype(_DTYPES[col.kind])
-    return df
 
 
 def person(sid, unit, role="service_staff"):

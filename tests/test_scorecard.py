@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from kpilib.month import MonthData
 from kpilib.schema import TABLES
+from kpilib.schema import typed_frame as frame
 from kpilib.scheme import load_scheme, scheme_from_dict
 from kpilib.scorecard import (
     LONG_COLUMNS,
@@ -39,26 +40,6 @@ def spec_scheme(**top):
 
 
 SPEC = spec_scheme()
-
-_DTYPES = {
-    "str": "str",
-    "int": "int64",
-    "float": "float64",
-    "money": "int64",
-    "date": "datetime64[ns]",
-    "datetime": "datetime64[ns]",
-    "bool": "boolean",
-    "category": "str",
-}
-
-
-def frame(table, rows=()):
-    """A canonical table (as kpilib.io loads it) from tuples in contract column order."""
-    t = TABLES[table]
-    df = pd.DataFrame(list(rows), columns=t.column_names)
-    for col in t.columns:
-        df[col.name] = df[col.name].astype(_DTYPES[col.kind])
-    return df
 
 
 def make_month(month="2026-10", **tables):
