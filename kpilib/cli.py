@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
+from typing import Any
 
-from kpilib.errors import InputError, KpiError
+from kpilib.contract.calendar import check_month
+from kpilib.contract.load import validate_month
+from kpilib.contract.month_data import MonthData
+from kpilib.errors import InputError, KpiError, ParameterError
+from kpilib.run.executors import Executor
+from kpilib.run.runner import RunOutcome, default_executor, execute_run, prepare_run
+from kpilib.sample.generate import generate
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 
 def _month(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        raise argparse.ArgumentTypeError(f"month must look like 2026-10, got {text!r}")
-    return text
+    try:
+        return check_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(text: str) -> int:
@@ -76,12 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--only-failed", action="store_true", help="rerun only reports that failed last time"
     )
+    run.add_argument(
+        "--executor",
+        choices=("warm", "papermill"),
+        default="warm",
+        help="warm: long-lived kernels (default); papermill: a fresh kernel per report",
+    )
     return parser
 
 
 def _cmd_sample_data(args: argparse.Namespace) -> int:
-    from kpilib.sample_data import generate
-
     written = generate(
         args.out,
         months=args.months,
@@ -95,8 +106,6 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from kpilib.io import validate_month
-
     findings = validate_month(args.data, args.month)
     if args.json:
         print(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2))
@@ -109,9 +118,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from kpilib.runner import run_month
-
-    return run_month(
+    return run_command(
         month=args.month,
         data_dir=args.data,
         out_dir=args.out,
@@ -119,7 +126,99 @@ def _cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         force=args.force,
         only_failed=args.only_failed,
+        executor_kind=args.executor,
     )
+
+
+def run_command(
+    *,
+    month: str,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    units: list[str] | None = None,
+    jobs: int = 2,
+    force: bool = False,
+    only_failed: bool = False,
+    notebooks_dir: str | Path | None = None,
+    executor: Executor | None = None,
+    executor_kind: str = "warm",
+    progress: bool = True,
+) -> int:
+    """``kpi run``: prepare, say what was read, execute, say what happened; the exit code.
+
+    ``notebooks_dir`` and ``executor`` are for tests and embedding (the command line
+    uses the project's notebooks and the default executor).
+    """
+    try:
+        prepared = prepare_run(
+            month=month,
+            data_dir=data_dir,
+            out_dir=out_dir,
+            units=units,
+            notebooks_dir=notebooks_dir,
+        )
+        _print_inputs(prepared.data, file=sys.stdout)
+        executor = executor or default_executor(jobs, prepared.settings, kind=executor_kind)
+        outcome = execute_run(
+            prepared,
+            full=units is None,
+            jobs=jobs,
+            force=force,
+            only_failed=only_failed,
+            executor=executor,
+            progress=progress,
+        )
+    except KpiError as exc:
+        return _report_error("run", exc)
+    if outcome.note:
+        print(outcome.note)
+    _print_summary(month, outcome)
+    return EXIT_FAILED if outcome.failed else EXIT_OK
+
+
+def _report_error(command: str, exc: KpiError) -> int:
+    """Say what was wrong with the input, settings or parameters; exit code 2."""
+    if isinstance(exc, InputError):
+        print(exc, file=sys.stderr)
+        print("请修正以上输入文件后重新运行 (fix the files above and run again).", file=sys.stderr)
+    elif isinstance(exc, ParameterError):
+        print(f"kpi {command}: invalid notebook parameters:\n{exc}", file=sys.stderr)
+    else:
+        print(f"kpi {command}: {exc}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _print_inputs(data: MonthData, *, file: Any, most: int = 20) -> None:
+    """Print what was read: rows per input table and the validation warnings."""
+    rows = ", ".join(f"{name} {len(frame):,}" for name, frame in data.tables().items())
+    print(f"{data.month} 输入数据 (rows per file): {rows}", file=file)
+    print(f"{data.month}: {len(data.warnings)} 条提示 (warnings)", file=file)
+    for finding in data.warnings[:most]:
+        print(f"  {finding}", file=file)
+    if len(data.warnings) > most:
+        print(f"  … 另有 {len(data.warnings) - most} 条，见汇总报告的数据质量部分", file=file)
+
+
+def _print_summary(month: str, outcome: RunOutcome) -> None:
+    """Print what the run did and, on stderr, every failed report with its cell and error."""
+    ran, failed = len(outcome.results), outcome.failed
+    skipped = len(outcome.selected) - ran
+    not_selected = len(outcome.planned) - len(outcome.selected)
+    rate = f", {ran / outcome.wall_s:.2f} reports/s" if ran and outcome.wall_s > 0 else ""
+    print(
+        f"{month}: {ran} report(s) run ({ran - len(failed)} ok, {len(failed)} failed), "
+        f"{skipped} unchanged and skipped, {not_selected} not selected; "
+        f"{outcome.wall_s:.1f} s wall{rate} -> {outcome.index}"
+    )
+    reports, month_dir = outcome.reports, outcome.month_dir
+    for result in failed:
+        error = reports[result.key].get("error") or {}
+        cell = error.get("cell_index")
+        print(
+            f"  FAILED {result.key}: cell {cell}: {error.get('ename')}: {error.get('evalue')} "
+            f"(see {month_dir / reports[result.key]['executed_notebook']})",
+            file=sys.stderr,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,13 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     try:
         return handler(args)
-    except InputError as exc:
-        print(exc, file=sys.stderr)
-        print("请修正以上输入文件后重新运行 (fix the files above and run again).", file=sys.stderr)
-        return EXIT_INVALID
     except KpiError as exc:
-        print(f"kpi {args.command}: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return _report_error(args.command, exc)
 
 
 if __name__ == "__main__":

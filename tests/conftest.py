@@ -223,7 +223,7 @@ def bundled_sample() -> Path:
     worker generates it.
     """
     from kpilib.paths import PROJECT_DIR
-    from kpilib.sample_data import generate
+    from kpilib.sample.generate import generate
 
     data_dir = PROJECT_DIR / "data" / "sample"
     if not (data_dir / "2026-10").is_dir():

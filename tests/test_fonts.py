@@ -11,7 +11,7 @@ mpl.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
-from kpilib.fonts import FONT_FAMILY, cjk_font_path, use_cjk_font
+from kpilib.report.fonts import FONT_FAMILY, cjk_font_path, use_cjk_font
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_embedded_font_covers_every_chinese_character_of_a_page():
 
     from fontTools.ttLib import TTFont
 
-    from kpilib.render import IndexRow, index_html
+    from kpilib.report.render import IndexRow, index_html
 
     page = index_html(
         "2026-10",

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from kpilib.contract.load import load_month, validate_month
+from kpilib.contract.schema import TABLES
 from kpilib.errors import Finding, InputError
-from kpilib.io import load_month, validate_month
-from kpilib.schema import TABLES
 
 MONTH = "2026-10"
 
@@ -527,7 +526,7 @@ def test_findings_are_capped_per_rule(tiny_month):
 
 
 # ---------------------------------------------------------------------------
-# speed
+# months at size (how fast they load: bench/io.py)
 # ---------------------------------------------------------------------------
 
 
@@ -622,27 +621,18 @@ def write_synthetic_month(folder: Path, *, units: int, staff_per_unit: int, seed
     return rows
 
 
-def test_a_month_of_400_staff_loads_well_under_two_seconds(tiny_month):
+def test_a_month_of_400_staff_loads(tiny_month):
     write_synthetic_month(tiny_month.folder, units=20, staff_per_unit=20)
-    month = load_month(tiny_month.data_dir, MONTH)  # warm up imports and caches
+    month = load_month(tiny_month.data_dir, MONTH)
     assert len(month.staff) == 400 and len(month.revenue) == 1600
-    timings = []
-    for _ in range(3):  # the best of three: the machine may be busy with other tests
-        start = time.perf_counter()
-        load_month(tiny_month.data_dir, MONTH)
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 2.0, timings
 
 
 @pytest.mark.slow
-def test_a_month_of_a_million_rows_loads_within_a_minute(tiny_month):
+def test_a_month_of_a_million_rows_loads(tiny_month):
     rows = write_synthetic_month(tiny_month.folder, units=3000, staff_per_unit=34)
     assert rows > 800_000
-    start = time.perf_counter()
     month = load_month(tiny_month.data_dir, MONTH)
-    elapsed = time.perf_counter() - start
     assert len(month.staff) == 102_000
-    assert elapsed < 60, f"{elapsed:.1f} s"
 
 
 # ---------------------------------------------------------------------------
@@ -652,11 +642,11 @@ def test_a_month_of_a_million_rows_loads_within_a_minute(tiny_month):
 
 @pytest.mark.slow
 @pytest.mark.skipif(
-    importlib.util.find_spec("kpilib.sample_data") is None,
-    reason="kpilib.sample_data (the generator) is not written yet",
+    importlib.util.find_spec("kpilib.sample.generate") is None,
+    reason="kpilib.sample.generate (the generator) is not written yet",
 )
 def test_every_generated_month_loads_without_errors(tmp_path):
-    from kpilib.sample_data import generate
+    from kpilib.sample.generate import generate
 
     generate(tmp_path, months=2, end=MONTH, counties=3, centres=2, seed=7)
     planted = json.loads((tmp_path / "planted.json").read_text(encoding="utf-8"))

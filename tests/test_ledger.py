@@ -1,4 +1,4 @@
-"""Expense ledger against budget (kpilib.ledger): exact fen arithmetic, flagged categories."""
+"""Expense ledger against budget (kpilib.duties.ledger): exact fen, flagged categories."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpilib import ledger
+from kpilib.duties import ledger
 
 BUDGET_FILE = Path(__file__).resolve().parents[1] / "params" / "budget-2026.yaml"
 
@@ -73,7 +73,7 @@ def test_budget_file_matches_generator_categories_and_converts():
     budget = ledger.budget_from_mapping(yaml.safe_load(BUDGET_FILE.read_text("utf-8")))
     assert budget["差旅费"] == 36_000_000
     assert sum(budget.values()) == 150_600_000  # 1,506,000.00 yuan, as the file's comment says
-    sample_data = pytest.importorskip("kpilib.sample_data")
+    sample_data = pytest.importorskip("kpilib.sample.generate")
     assert list(budget) == list(sample_data.EXPENSE_CATEGORIES)
 
 

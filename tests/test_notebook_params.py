@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from kpilib.errors import ParameterError
-from kpilib.notebook_params import notebook_parameters, validate_parameters
+from kpilib.run.parameters import notebook_parameters, validate_parameters
 
 HERE = Path(__file__).parent
 DEMO = HERE / "notebooks" / "params_demo.ipynb"

@@ -22,18 +22,21 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kpilib import labels
-from kpilib.executors import PapermillExecutor, ReportJob
-from kpilib.privacy import mask_id_number, mask_phone
-from kpilib.report_data import ensure_results
-from kpilib.runner import read_result
-from kpilib.sample_data import generate
+from kpilib.report import labels
+from kpilib.report.privacy import mask_id_number, mask_phone
+from kpilib.report.store import read_result
+from kpilib.run.executors import ReportJob
+from kpilib.run.open import ensure_results
+from kpilib.run.warm import WarmKernelExecutor
+from kpilib.sample.generate import generate
 
 pytestmark = pytest.mark.xdist_group("report_notebooks")
 
 PROJECT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = PROJECT / "notebooks"
 REPORTS = ("unit_report.ipynb", "department_summary.ipynb")
+#: Every notebook of the project: all of them must stay thin.
+ALL_NOTEBOOKS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 MONTH = "2026-10"
 FORBIDDEN = (
     ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.For, ast.AsyncFor,
@@ -44,7 +47,11 @@ FORBIDDEN = (
 # --------------------------------------------------------------------------- static
 
 
-@pytest.mark.parametrize("name", REPORTS)
+def test_every_notebook_is_checked():
+    assert set(REPORTS) < set(ALL_NOTEBOOKS) and "sampling_plan.ipynb" in ALL_NOTEBOOKS
+
+
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_notebook_is_thin_and_committed_without_outputs(name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     for index, cell in enumerate(nb.cells):
@@ -55,6 +62,7 @@ def test_notebook_is_thin_and_committed_without_outputs(name):
             type(n).__name__ for n in ast.walk(ast.parse(cell.source)) if isinstance(n, FORBIDDEN)
         ]
         assert not found, f"{name} cell {index}: {found} belong in kpilib"
+        assert "read_result(" not in cell.source, f"{name} cell {index}: use open_results"
 
 
 @pytest.mark.parametrize("name", REPORTS)
@@ -147,7 +155,7 @@ def rendered(small) -> dict[str, tuple[Path, Path]]:
             NOTEBOOKS,
         )
     )
-    results_ = PapermillExecutor(jobs=2).run(jobs)
+    results_ = WarmKernelExecutor(jobs=2).run(jobs)
     failed = [(r.key, r.failure) for r in results_ if not r.ok]
     assert not failed, failed
     small["durations"] = {r.key: r.duration_s for r in results_}
@@ -208,7 +216,7 @@ def test_summary_shows_the_planted_anomalies(small, rendered):
 
 @pytest.mark.notebook
 def test_unit_reports_carry_no_other_units_staff_and_no_raw_numbers(small, rendered):
-    from kpilib.io import load_month
+    from kpilib.contract.load import load_month
 
     staff = load_month(small["data_dir"], MONTH).staff
     raw = set(staff["phone"]) | set(staff["id_number"])

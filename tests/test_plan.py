@@ -1,7 +1,7 @@
-"""kpilib.plan: per-unit GB/T 2828.1 plans, the drawn list, inspector assignment, lot verdicts.
+"""kpilib.stats.plan: GB/T 2828.1 plans per unit, drawn list, inspectors, lot verdicts.
 
 References: GB/T 2828.1-2012 (= ISO 2859-1:1999) Table 1 (sample size code letters) and
-Table 2-A (single sampling plans, normal inspection); methods-spec §3.1–3.3.
+Table 2-A (single sampling plans, normal inspection); docs/methods.md §3.1–3.3.
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpilib import plan, sampling
-from kpilib.io import load_month
-from kpilib.runner import write_excel, write_results
-from kpilib.sample_data import generate
+from kpilib.contract.load import load_month
+from kpilib.report.exports import sampling_list_export
+from kpilib.report.results import Results
+from kpilib.report.store import write_excel, write_results
+from kpilib.run.open import plan_results
+from kpilib.sample.generate import generate
+from kpilib.stats import plan, sampling
 
 MONTH = "2026-10"
 T0 = pd.Timestamp("2026-10-01 09:00")
@@ -67,7 +70,7 @@ def _row(frame: pd.DataFrame, unit: str) -> pd.Series:
 
 # --------------------------------------------------------------------------- the plan
 
-# Level II examples of methods-spec §3.2 and further cells read from GB/T 2828.1
+# Level II examples of docs/methods.md §3.2 and further cells read from GB/T 2828.1
 # Table 1 (lot → letter) and Table 2-A (letter, AQL → n, Ac/Re; arrows followed):
 # (lot, aql, code letter, plan letter, n, Ac, Re, full inspection)
 HAND_CELLS = [
@@ -456,7 +459,7 @@ def test_verdicts_refuse_blank_results_and_unknown_staff():
 def test_precision_uses_cochran_with_the_lot_as_population():
     table = pd.DataFrame({"unit_code": ["A", "B", "C"], "lot_size": [1000, 1, 0], "n": [80, 1, 0]})
     out = plan.precision(table)
-    # methods-spec §3.3: e 0.05, p 0.5, N 1000 → 277.7335 → 278
+    # docs/methods.md §3.3: e 0.05, p 0.5, N 1000 → 277.7335 → 278
     assert out["n_cochran"].tolist() == [278, 1, 0]
     z = 1.959963984540054
     assert out.loc[0, "margin_at_n"] == pytest.approx(z * np.sqrt(0.25 / 80 * 920 / 999))
@@ -509,7 +512,7 @@ def test_plan_tables_without_inspections_leave_inspectors_blank(generated):
 
 def test_export_sheets_have_chinese_headers_and_write_to_excel(generated, tmp_path):
     _, data = generated
-    sheets = plan.sampling_list_export(plan.plan_tables(data))
+    sheets = sampling_list_export(plan.plan_tables(data))
     assert list(sheets) == ["抽样依据", "抽检计划", "抽检清单", "本月批判定"]
     assert {"单位编码", "批量(本月办结工单)", "样本量", "接收数Ac", "拒收数Re"} <= set(
         sheets["抽检计划"].columns
@@ -525,31 +528,33 @@ def test_export_sheets_have_chinese_headers_and_write_to_excel(generated, tmp_pa
         "指派质检员工号",
     ]
     assert set(sheets["抽检清单"]["工单类型"]) <= {"投诉", "业务受理"}
-    assert {"实检记录数", "不合格数", "判定"} <= set(sheets["本月批判定"].columns)
+    assert {"抽检数", "不合格数", "判定"} <= set(sheets["本月批判定"].columns)
     basis = sheets["抽样依据"].set_index("项目")["内容"]
     assert "GB/T 2828.1-2012" in basis["抽样标准"] and basis["随机种子"] == "202610"
     path = write_excel(tmp_path / "sampling_list.xlsx", sheets)
     back = pd.read_excel(path, sheet_name=None)
     assert list(back) == list(sheets) and len(back["抽检清单"]) == len(sheets["抽检清单"])
     with pytest.raises(ValueError, match=r"tables is missing \['lot_verdicts'\]"):
-        plan.sampling_list_export({"sampling_plan": 1, "sampling_list": 2})
+        sampling_list_export({"sampling_plan": 1, "sampling_list": 2})
 
 
-def test_load_plan_tables_reads_stored_tables_only_when_they_fit(generated, tmp_path, monkeypatch):
+def test_plan_results_reads_stored_tables_only_when_they_fit(generated, tmp_path, monkeypatch):
     data_dir, data = generated
     stored = plan.plan_tables(data)
     stored["sampling_plan"] = stored["sampling_plan"].assign(note="STORED")
     write_results(tmp_path, stored)
-    got = plan.load_plan_tables(tmp_path, data_dir, MONTH)  # default seed = the month
+    results = Results(tmp_path)
+    options = {"month": MONTH, "data_dir": data_dir, "aql": 2.5, "level": "II", "seed": 0}
+    got = plan_results(results, **options)  # seed 0 = the month's default seed
     assert (got["sampling_plan"]["note"] == "STORED").all()
     # other options: computed from the input files (load_month replaced by the loaded month)
-    monkeypatch.setattr("kpilib.io.load_month", lambda folder, month: data)
-    for options in ({"aql": 1.0}, {"level": "I"}, {"seed": 5}):
-        fresh = plan.load_plan_tables(tmp_path, data_dir, MONTH, **options)
+    monkeypatch.setattr("kpilib.run.open.load_month", lambda folder, month: data)
+    for changed in ({"aql": 1.0}, {"level": "I"}, {"seed": 5}):
+        fresh = plan_results(results, **{**options, **changed})
         assert not (fresh["sampling_plan"]["note"] == "STORED").any()
-        assert fresh["sampling_plan"]["seed"].iloc[0] == options.get("seed", 202610)
+        assert fresh["sampling_plan"]["seed"].iloc[0] == changed.get("seed", 202610)
     monkeypatch.undo()
-    computed = plan.load_plan_tables(tmp_path / "none", data_dir, MONTH, seed=0)
+    computed = plan_results(Results(tmp_path / "none"), **options)
     pd.testing.assert_frame_equal(
         computed["sampling_list"], plan.plan_tables(data)["sampling_list"]
     )

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from kpilib.privacy import for_unit, mask_id_number, mask_phone, masked
+from kpilib.report.privacy import for_unit, mask_id_number, mask_phone, masked
 
 
 @pytest.mark.parametrize(

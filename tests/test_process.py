@@ -1,4 +1,4 @@
-"""Process supervision (kpilib.process): tickets against their time limits.
+"""Process supervision (kpilib.duties.process): tickets against their time limits.
 
 All expectations are computed by hand from the small tables below.
 """
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpilib import process
+from kpilib.duties import process
 
 AS_OF = pd.Timestamp("2026-10-31 23:59:59")
 

@@ -8,7 +8,7 @@ from statsmodels.stats.inter_rater import cohens_kappa as sm_cohens_kappa
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from kpilib import quality
+from kpilib.stats import quality
 
 
 def _simulate(seed: int, *, lenient: str | None = "Q3", n_staff: int = 120, per_staff: int = 4):
@@ -117,7 +117,7 @@ def test_unit_quality_signals_a_unit_far_off_the_others():
     result = quality.unit_quality(inspections, staff).set_index("unit_code")
     assert result.loc["X02", "signal"]
     assert result["z"].idxmax() == "X02"
-    # Centre line is the pooled failure proportion, as methods-spec §4.2 defines it.
+    # Centre line is the pooled failure proportion, as docs/methods.md §4.2 defines it.
     pooled = 1 - inspections["passed"].mean()
     assert result["p_bar"].iloc[0] == pytest.approx(pooled)
 
@@ -166,8 +166,8 @@ def test_on_generated_months_only_the_planted_inspector_is_flagged(tmp_path):
     # every month, and no one else is (lenient or strict).
     import json
 
-    from kpilib.io import load_month
-    from kpilib.sample_data import generate
+    from kpilib.contract.load import load_month
+    from kpilib.sample.generate import generate
 
     generate(tmp_path, months=6, end="2026-10")
     planted = json.loads((tmp_path / "planted.json").read_text(encoding="utf-8"))
@@ -175,3 +175,54 @@ def test_on_generated_months_only_the_planted_inspector_is_flagged(tmp_path):
         result = quality.inspector_leniency(load_month(tmp_path, month).inspections)
         flagged = result.loc[result["verdict"] != "consistent", ["inspector_id", "verdict"]]
         assert flagged.values.tolist() == [[planted["lenient_inspector"], "lenient"]], month
+
+
+# ---------------------------------------------------------------------------------------
+# The hand-written Holm and Mantel–Haenszel helpers against statsmodels, directly
+# (docs/methods.md §5.2; statsmodels is a test-only dependency of the project).
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(6))
+def test_holm_matches_multipletests_on_random_p_values(seed):
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(1, 30))
+    p = rng.uniform(0, 1, m) ** 3  # many small p-values, some adjusted up to 1
+    expected = multipletests(p, method="holm")[1]
+    np.testing.assert_allclose(quality._holm(p), expected, rtol=1e-12, atol=0)
+
+
+def test_holm_ties_ones_and_nan():
+    p = np.array([0.01, np.nan, 0.01, 0.04, 1.0, 0.0])
+    got = quality._holm(p)
+    ok = ~np.isnan(p)
+    np.testing.assert_allclose(got[ok], multipletests(p[ok], method="holm")[1], rtol=1e-12)
+    assert np.isnan(got[1])  # NaN stays NaN and does not count in m
+    assert quality._holm(np.array([])).size == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mantel_haenszel_matches_stratified_table(seed):
+    # Stratified 2 x 2 tables [[a, b], [c, d]] with every cell positive, some strata of
+    # two records only (t = 2) to exercise the variance term.
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 40))
+    cells = rng.integers(1, 12, size=(k, 4)).astype(float)
+    a, b, c, d = cells.T
+    t = a + b + c + d
+    odds_ratio, excess, p_value = quality._mantel_haenszel(a, b, c, d, t)
+    st = StratifiedTable(np.stack([[a, b], [c, d]]))
+    test = st.test_null_odds(correction=False)
+    assert p_value == pytest.approx(test.pvalue, rel=1e-9)
+    assert odds_ratio == pytest.approx(st.oddsratio_pooled, rel=1e-12)
+    # observed minus expected passes: Σ a − Σ (a + b)(a + c)/t
+    assert excess == pytest.approx(a.sum() - ((a + b) * (a + c) / t).sum(), rel=1e-12)
+
+
+def test_mantel_haenszel_edges():
+    # no comparable stratum: everything undefined
+    empty = np.array([])
+    assert all(np.isnan(v) for v in quality._mantel_haenszel(empty, empty, empty, empty, empty))
+    # one record per stratum (t = 1) carries no variance: p = 1, never a division by zero
+    one = np.array([1.0])
+    zero = np.array([0.0])
+    odds_ratio, excess, p_value = quality._mantel_haenszel(one, zero, zero, zero, one)
+    assert p_value == 1.0 and excess == 0.0 and np.isnan(odds_ratio)

@@ -11,14 +11,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from kpilib.fonts import use_cjk_font
-from kpilib.render import (
-    IndexRow,
+from kpilib.report.fonts import use_cjk_font
+from kpilib.report.render import IndexRow, index_html, notebook_to_html, render_report
+from kpilib.report.store import (
     atomic_path,
-    index_html,
-    notebook_to_html,
     remove_stale_temp_files,
-    render_report,
     write_bytes_atomic,
     write_text_atomic,
 )

@@ -14,12 +14,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpilib import labels
-from kpilib.io import load_month
-from kpilib.report_data import SHARED_TABLES, build_shared_results, ensure_results, scheme_for
-from kpilib.runner import excel_exports, headline_scores, read_result, write_excel
-from kpilib.sample_data import generate
-from kpilib.scorecard import score_month
+from kpilib.contract.load import load_month
+from kpilib.duties.facts import score_month
+from kpilib.report import labels
+from kpilib.report.exports import excel_exports, headline_scores
+from kpilib.report.shared import SHARED_TABLES, build_shared_results, scheme_for
+from kpilib.report.store import read_result, write_excel
+from kpilib.run.open import ensure_results
+from kpilib.sample.generate import generate
 
 pytestmark = pytest.mark.xdist_group("report_data")
 

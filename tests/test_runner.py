@@ -23,21 +23,11 @@ import pandas as pd
 import pytest
 
 from kpilib import __version__
-from kpilib.executors import ReportResult
-from kpilib.runner import (
-    EXIT_FAILED,
-    EXIT_INVALID,
-    EXIT_OK,
-    INDEX,
-    MANIFEST,
-    library_hash,
-    notebook_hash,
-    plan_reports,
-    read_result,
-    run_month,
-    write_excel,
-)
-from kpilib.sample_data import generate
+from kpilib.cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK, run_command
+from kpilib.report.store import MANIFEST, library_hash, notebook_hash, read_result, write_excel
+from kpilib.run.executors import ReportResult
+from kpilib.run.runner import INDEX, plan_reports
+from kpilib.sample.generate import generate
 
 # One group: under ``pytest -n N --dist loadgroup`` the module's runs execute once, on one worker.
 pytestmark = pytest.mark.xdist_group("runner")
@@ -65,7 +55,7 @@ def _copy_notebooks(folder: Path) -> Path:
 def _run(**kwargs) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = run_month(month=MONTH, progress=False, **kwargs)
+        code = run_command(month=MONTH, progress=False, **kwargs)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -102,7 +92,7 @@ def runs(sample, tmp_path_factory, request):
     # Others may edit kpilib while this runs; the runs must see one library version.
     frozen = library_hash()
     patch = pytest.MonkeyPatch()
-    patch.setattr("kpilib.runner.library_hash", lambda: frozen)
+    patch.setattr("kpilib.run.runner.library_hash", lambda: frozen)
     request.addfinalizer(patch.undo)
 
     (notebooks / f"FAIL_{FAILING_UNIT}").touch()
@@ -190,7 +180,7 @@ def test_manifest_records_hashes_version_duration_and_parameters(runs, sample):
 
 @pytest.mark.notebook
 def test_shared_results_are_stored_once_as_parquet(runs, sample):
-    from kpilib.io import load_month
+    from kpilib.contract.load import load_month
 
     data = load_month(sample, MONTH)
     units = read_result(runs["month_dir"] / "data", "units")
@@ -312,7 +302,7 @@ def test_missing_notebook_and_unknown_unit_exit_2(sample, tmp_path):
 
 
 def test_plan_names_reports_by_unit_code_and_runs_in_the_notebooks_folder(sample, tmp_path):
-    from kpilib.io import load_month
+    from kpilib.contract.load import load_month
 
     data = load_month(sample, MONTH)
     plans = plan_reports(
@@ -390,7 +380,7 @@ def test_excel_workbook_is_written_atomically_with_one_sheet_per_table(tmp_path)
 def test_result_objects_are_plain_and_picklable():
     import pickle
 
-    from kpilib.executors import Failure
+    from kpilib.run.executors import Failure
 
     result = ReportResult("unit_X01", "failed", 1.5, 0.0, Failure("execute", "E", "v", 3, 4))
     assert pickle.loads(pickle.dumps(result)) == result
@@ -411,7 +401,7 @@ def test_project_notebooks_run_for_one_unit(sample, tmp_path):
 
 @pytest.mark.notebook
 def test_a_dead_kernel_is_a_failed_result_and_the_other_jobs_still_run(tmp_path):
-    from kpilib.executors import PapermillExecutor, ReportJob
+    from kpilib.run.executors import PapermillExecutor, ReportJob
 
     def notebook(name: str, source: str) -> Path:
         nb = nbformat.v4.new_notebook(

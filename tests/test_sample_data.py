@@ -4,6 +4,8 @@ the planted anomalies the reports must reveal."""
 import itertools
 import json
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -12,8 +14,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from kpilib.sample_data import EXPENSE_CATEGORIES, generate
-from kpilib.schema import TABLES
+from kpilib.contract.load import load_month
+from kpilib.contract.schema import TABLES
+from kpilib.duties.facts import score_month
+from kpilib.report.store import remove_stale_temp_files
+from kpilib.sample.generate import EXPENSE_CATEGORIES, generate
+from kpilib.scoring.scheme import load_scheme
 
 SMALL = {"months": 3, "end": "2026-10", "counties": 3, "centres": 6, "seed": 7}
 
@@ -77,6 +83,43 @@ def test_one_folder_per_month_with_one_file_per_table(small):
         names = sorted(p.name for p in folder.iterdir())
         assert names == sorted(file for _, file, _ in EXPECTED_FORMATS)  # no temp files left
     assert (out / "planted.json").is_file()
+
+
+# Runs generate() in a child process that dies, with no clean-up, as the third file
+# of the month is being moved into place (the writer renames with os.replace).
+_CRASH_AT_THIRD_FILE = """
+import os, sys
+from kpilib.sample.generate import generate
+
+replaced = 0
+real_replace = os.replace
+
+def replace(src, dst):
+    global replaced
+    replaced += 1
+    if replaced == 3:
+        os._exit(3)
+    real_replace(src, dst)
+
+os.replace = replace
+generate(sys.argv[1], months=1, end="2026-10", counties=1, centres=0, seed=7)
+"""
+
+
+def test_a_crash_mid_write_leaves_no_temp_file_the_store_would_miss(tmp_path):
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-c", _CRASH_AT_THIRD_FILE, str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 3, run.stderr
+    removed = remove_stale_temp_files(out)
+    assert [p.name.split(".")[1] for p in removed] == ["targets"]  # the file being written
+    left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert left == ["2026-10/staff.xlsx", "2026-10/units.csv"]
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(small, tmp_path):
@@ -422,16 +465,12 @@ def test_planted_json_layout(small):
 def test_planted_centre_differences_are_plausible_amounts(small):
     """30-80 % of the indicator's effective weight, at least 2 points (far beyond the
     0.01 tolerance), and the submitted score still within [0, weight]."""
-    from kpilib import io
-    from kpilib.scheme import load_scheme
-    from kpilib.scorecard import score_month
-
     out, folders, planted = small
     scheme = load_scheme(Path(__file__).resolve().parents[1] / "params" / "scheme-2026.yaml")
     assert sorted(planted["centre_mismatch"]) == [f.name for f in folders]
     for folder in folders:
         entry = planted["centre_mismatch"][folder.name]
-        month = io.load_month(out, folder.name)
+        month = load_month(out, folder.name)
         long = score_month(month, scheme).long.set_index(["entity_id", "indicator"])
         submitted = month.centre_results.set_index(["staff_id", "indicator"])["score"]
         for sid, delta in entry["differences"].items():

@@ -1,4 +1,4 @@
-"""Tests of kpilib.sampling: GB/T 2828.1 tables, Cochran sample sizes, allocation, the draw."""
+"""Tests of kpilib.stats.sampling: GB/T 2828.1 tables, Cochran sizes, allocation, the draw."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpilib.sampling import (
+from kpilib.stats.sampling import (
     AQLS,
     LETTERS,
     SAMPLE_SIZES,
@@ -26,7 +26,7 @@ from kpilib.sampling import (
 # --------------------------------------------------------------------------------------
 # GB/T 2828.1-2012 (= ISO 2859-1:1999) Table 1, sample size code letters, every cell as
 # printed in the standard (identical in ANSI/ASQ Z1.4-2008 Table I and MIL-STD-105E
-# Table I). Methods spec §3.1 reproduces the rows up to 10000.
+# Table I). docs/methods.md §3.1 describes it.
 # --------------------------------------------------------------------------------------
 LEVELS = ("S-1", "S-2", "S-3", "S-4", "I", "II", "III")
 TABLE_1 = [
@@ -62,7 +62,7 @@ def test_code_letter_every_cell_of_table_1(lot_size, level, expected):
 
 
 def test_code_letter_default_level_is_ii():
-    assert code_letter(60) == "E"  # methods spec §3.2 (lot 60, level II → E)
+    assert code_letter(60) == "E"  # docs/methods.md §3.2 (lot 60, level II → E)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_code_letter_rejects_bad_input(lot_size, level):
 
 
 def test_sample_sizes_by_letter():
-    # methods spec §3.1; GB/T 2828.1 Table 2-A second column
+    # docs/methods.md §3.1; GB/T 2828.1 Table 2-A second column
     assert SAMPLE_SIZES == {
         "A": 2, "B": 3, "C": 5, "D": 8, "E": 13, "F": 20, "G": 32, "H": 50, "J": 80,
         "K": 125, "L": 200, "M": 315, "N": 500, "P": 800, "Q": 1250, "R": 2000,
@@ -181,7 +181,7 @@ def test_single_plan_follows_arrows_every_cell(letter, aql):
 @pytest.mark.parametrize(
     ("lot_size", "aql", "expected"),
     [
-        # methods spec §3.2, level II worked examples
+        # docs/methods.md §3.2, level II worked examples
         (60, 2.5, SamplingPlan("F", 20, 1, 2, False)),
         (100, 2.5, SamplingPlan("F", 20, 1, 2, False)),
         (200, 2.5, SamplingPlan("G", 32, 2, 3, False)),
@@ -246,9 +246,9 @@ def test_single_plan_is_frozen():
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        # methods spec §3.3 [C]: z = 1.959964, e 0.05, p 0.5: n0 = 384.1459 → 385
+        # docs/methods.md §3.3 [C]: z = 1.959964, e 0.05, p 0.5: n0 = 384.1459 → 385
         ({"margin": 0.05}, 385),
-        # methods spec §3.3 [C]: N = 1000 → 277.7335 → 278 (Cochran 1977 eq. 4.2)
+        # docs/methods.md §3.3 [C]: N = 1000 → 277.7335 → 278 (Cochran 1977 eq. 4.2)
         ({"margin": 0.05, "population": 1000}, 278),
         # n0/(1 + n0/N) = 384.1459/1.3841459 = 277.53 → 278 [C]
         ({"margin": 0.05, "population": 1000, "fpc": "simple"}, 278),
@@ -256,7 +256,7 @@ def test_single_plan_is_frozen():
         ({"margin": 0.03, "p": 0.1}, 385),
         # [C] 99 %: 2.575829² · 0.25 / 0.05² = 663.4897 → 664
         ({"margin": 0.05, "confidence": 0.99}, 664),
-        # n > N → N (spec §3.3); N = 1 → 1
+        # n > N → N (docs/methods.md §3.3); N = 1 → 1
         ({"margin": 0.01, "population": 50, "fpc": "simple"}, 50),
         ({"margin": 0.05, "population": 1}, 1),
         # [C] N = 100: 384.1459/(1 + 383.1459/100) = 79.5 → 80
@@ -303,9 +303,9 @@ def test_sample_size_rejects_bad_input(kwargs):
 @pytest.mark.parametrize(
     ("args", "kwargs", "expected"),
     [
-        # methods spec §3.4 [C]: proportional [90, 45, 15]
+        # docs/methods.md §3.4 [C]: proportional [90, 45, 15]
         ((150, [1200, 600, 200]), {}, [90, 45, 15]),
-        # methods spec §3.4 [C]: Neyman exact [77.142857, 51.428571, 21.428571] → [77, 52, 21]
+        # docs/methods.md §3.4 [C]: Neyman exact [77.142857, 51.428571, 21.428571] → [77, 52, 21]
         # (the tie 3/7 = 3/7 in the fractions goes to the stratum listed first)
         ((150, [1200, 600, 200]), {"sd": [0.3, 0.4, 0.5], "method": "neyman"}, [77, 52, 21]),
         # no bound binds: 65.57/32.79/1.64 → largest remainder [65, 33, 2] [C]

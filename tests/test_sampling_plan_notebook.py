@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kpilib.notebook_params import notebook_parameters
-from kpilib.sample_data import generate
+from kpilib.run.parameters import notebook_parameters
+from kpilib.sample.generate import generate
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK = NOTEBOOKS / "sampling_plan.ipynb"

@@ -2,8 +2,8 @@
 
 from dataclasses import fields
 
-from kpilib.month import MonthData
-from kpilib.schema import TABLES
+from kpilib.contract.month_data import MonthData
+from kpilib.contract.schema import TABLES
 
 
 def test_month_data_has_one_field_per_contract_table():

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kpilib.contract.schema import ROLES, UNIT_TYPES
 from kpilib.errors import SchemeError
-from kpilib.schema import ROLES, UNIT_TYPES
-from kpilib.scheme import SOURCES, load_scheme, scheme_from_dict
+from kpilib.scoring.facts import STAFF_FACTS, UNIT_FACTS
+from kpilib.scoring.scheme import SOURCES, Source, load_scheme, scheme_from_dict
 
 SCHEME = Path(__file__).resolve().parents[1] / "params" / "scheme-2026.yaml"
 
@@ -25,7 +26,7 @@ def test_the_2026_scheme_loads():
     assert set(scheme.unit_weights) == set(UNIT_TYPES)
     for weights in [*scheme.role_weights.values(), *scheme.unit_weights.values()]:
         assert sum(weights.values()) == pytest.approx(100)
-    # methods-spec §1.7: customer manager 40/20/15/10/5/10 (collection rate in the last slot)
+    # docs/methods.md §1.7: customer manager 40/20/15/10/5/10 (collection rate in the last slot)
     assert dict(scheme.role_weights["customer_manager"]) == {
         "revenue": 40,
         "new_members": 20,
@@ -69,10 +70,27 @@ def test_scheme_is_frozen():
         scheme.indicators["revenue"].params["cap"] = 2  # type: ignore[index]
 
 
-def test_every_source_has_a_formula_in_the_scorecard():
-    from kpilib.scorecard import _FORMULAS
+def test_every_source_reads_declared_facts():
+    # one registry (issue #8): each source names the facts columns it is computed from,
+    # and those are declared by the facts container at every level the source serves
+    derived = {"staff_total_sum", "staff_scored"}  # the scorecard's, from staff totals
+    for code, source in SOURCES.items():
+        columns = {source.numerator} | ({source.denominator} if source.denominator else set())
+        for level in source.levels:
+            declared = set(STAFF_FACTS) if level == "staff" else set(UNIT_FACTS) | derived
+            assert columns <= declared, (code, level, columns - declared)
+        assert source.rate == (source.kind == "ratio")
+        assert source.not_applicable
 
-    assert set(SOURCES) == set(_FORMULAS)
+
+@pytest.mark.parametrize(
+    ("kind", "denominator", "message"),
+    [("ratio", None, "needs a denominator"), ("value", "x", "needs a denominator"),
+     ("share", None, "kind must be one of")],
+)  # fmt: skip
+def test_a_source_is_checked(kind, denominator, message):
+    with pytest.raises(ValueError, match=message):
+        Source(("staff",), "x", kind, "x", denominator, "无")
 
 
 def _error(raw) -> str:

@@ -12,15 +12,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpilib.month import MonthData
-from kpilib.schema import TABLES
-from kpilib.schema import typed_frame as frame
-from kpilib.scheme import load_scheme, scheme_from_dict
-from kpilib.scorecard import (
+from kpilib.contract.month_data import MonthData
+from kpilib.contract.schema import TABLES
+from kpilib.contract.schema import typed_frame as frame
+from kpilib.duties.facts import score_month
+from kpilib.scoring.scheme import load_scheme, scheme_from_dict
+from kpilib.scoring.scorecard import (
     LONG_COLUMNS,
     ReconciliationError,
     revenue_by_staff,
-    score_month,
     score_rows,
 )
 
@@ -30,7 +30,7 @@ SCHEME = load_scheme(SCHEME_PATH)
 
 def spec_scheme(**top):
     """The 2026 scheme with satisfaction in the customer manager's last slot, as in the
-    worked example of methods-spec §1.7 (the 2026 file puts the collection rate there)."""
+    worked example of docs/methods.md §1.7 (the 2026 file puts the collection rate there)."""
     raw = yaml.safe_load(SCHEME_PATH.read_text(encoding="utf-8"))
     weights = raw["weights"]["roles"]["customer_manager"]
     del weights["collection_rate"]
@@ -55,7 +55,7 @@ def inspection(iid, sid, score, passed):
 
 
 def worked_example(**extra):
-    """methods-spec §1.7: one customer manager reproducing the worked example.
+    """docs/methods.md §1.7: one customer manager reproducing the worked example.
 
     revenue 530 against base/target/challenge 400/500/600 -> 106 % of 40 = 42.4;
     new members 18 of 15, cap 1.2 -> 24.0; churn 24/1000 = 2.4 % against 2.0 %, ratio
@@ -99,7 +99,7 @@ def worked_example(**extra):
 
 
 def test_worked_example_of_methods_spec_1_7():
-    # methods-spec §1.7 [C]: 42.4, 24.0, 12.5, 8, 4.7, 7.6; base 99.2; bonuses 3 + 2 capped
+    # docs/methods.md §1.7 [C]: 42.4, 24.0, 12.5, 8, 4.7, 7.6; base 99.2; bonuses 3 + 2 capped
     # at 4; deduction 1.5 -> 101.7 (clamp [0, 120])
     sc = score_month(worked_example(), SPEC)
     row = sc.staff.iloc[0]
@@ -134,7 +134,7 @@ def test_worked_example_of_methods_spec_1_7():
 
 
 def test_worked_example_with_a_veto_scores_zero():
-    # methods-spec §1.7: "with a veto -> 0"; the triggering item is recorded
+    # docs/methods.md §1.7: "with a veto -> 0"; the triggering item is recorded
     month = worked_example(
         inspections=[
             inspection("I1", "S00001", 70.0, False),
@@ -505,7 +505,7 @@ def test_totals_stay_within_0_and_max_total(seed):
 # the vectorised scoring agrees with an independent row-wise implementation
 # ----------------------------------------------------------------------------------------
 def rowwise_raw_score(row, ind):
-    """methods-spec §1, written from the formulas, one row at a time (percent of weight)."""
+    """docs/methods.md §1, written from the formulas, one row at a time (percent of weight)."""
     p, x, t = ind.params, row["actual"], row["target"]
     if ind.method == "completion":
         r = x / t
@@ -608,7 +608,7 @@ def test_rank_indicator_ranks_within_each_group():
         }
     )
     out = score_rows(rows, SCHEME)
-    # methods-spec §1.5 [C]: [95, 88, 88, 70, 60] ties min -> [100, 90, 90, 70, 60]
+    # docs/methods.md §1.5 [C]: [95, 88, 88, 70, 60] ties min -> [100, 90, 90, 70, 60]
     assert out["raw_score"].tolist() == [100.0, 90.0, 90.0, 70.0, 60.0, 60.0, 100.0]
 
 
@@ -647,11 +647,11 @@ def test_veto_with_lowest_grade_effect_keeps_the_total():
 def test_every_role_is_scored_on_the_generated_sample(tmp_path):
     """Everyone present the whole month gets a total, rank and grade; the few not scored
     joined during the month and have nothing applicable, each with the reasons in words."""
-    from kpilib import io
-    from kpilib.sample_data import generate
+    from kpilib.contract.load import load_month
+    from kpilib.sample.generate import generate
 
     for folder in generate(tmp_path, months=2):
-        month = io.load_month(tmp_path, folder.name)
+        month = load_month(tmp_path, folder.name)
         sc = score_month(month, SCHEME)
         staff = sc.staff.merge(month.staff[["staff_id", "hire_date", "leave_date"]])
         start = pd.Timestamp(f"{folder.name}-01")

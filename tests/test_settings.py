@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from kpilib.errors import SettingsError
-from kpilib.settings import RunSettings, load_run_settings, settings_from_mapping
+from kpilib.run.settings import RunSettings, load_run_settings, settings_from_mapping
 
 PROJECT = Path(__file__).resolve().parents[1]
 

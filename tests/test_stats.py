@@ -1,4 +1,4 @@
-"""Tests of kpilib.stats against the methods spec §4, published values, scipy and statsmodels."""
+"""Tests of kpilib.stats.inference: docs/methods.md §4, published values, scipy, statsmodels."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from scipy import stats as sps
 from statsmodels.stats import inter_rater as sm_ir
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from kpilib.stats import (
+from kpilib.stats.inference import (
     OverdispersionResult,
     RateComparison,
     cohen_kappa,
@@ -38,11 +38,11 @@ RNG_SEED = 20240601
 @pytest.mark.parametrize(
     ("method", "low", "high", "tol"),
     [
-        # methods spec §4.1 [P] Newcombe (1998) Stat Med 17:857, Table I, 81/263 (4 d.p.)
+        # docs/methods.md §4.1 [P] Newcombe (1998) Stat Med 17:857, Table I, 81/263 (4 d.p.)
         ("wilson", 0.2553, 0.3662, 5e-5),
         ("clopper_pearson", 0.2527, 0.3676, 5e-5),
         ("wilson_cc", 0.2535, 0.3682, 5e-5),
-        # methods spec §4.1 [C] (7 d.p.)
+        # docs/methods.md §4.1 [C] (7 d.p.)
         ("wilson", 0.2552885, 0.3662096, 1e-7),
         ("clopper_pearson", 0.2527367, 0.3676219, 1e-7),
     ],
@@ -91,7 +91,7 @@ def test_proportion_ci_agrees_with_statsmodels(method, sm_method, confidence):
 
 @pytest.mark.parametrize("method", ["wilson", "wilson_cc", "clopper_pearson"])
 def test_proportion_ci_edges(method):
-    # spec §4.1: x = 0 → lower 0; x = n → upper 1; n = 0 → (0, 1)
+    # docs/methods.md §4.1: x = 0 → lower 0; x = n → upper 1; n = 0 → (0, 1)
     lo, hi = proportion_ci([0, 7, 7, 0, 1], [7, 7, 10, 0, 1], method=method)
     assert lo[0] == 0 and hi[1] == 1
     assert (lo[3], hi[3]) == (0.0, 1.0)
@@ -137,7 +137,7 @@ P_X, P_N = [12, 30, 9, 25, 8], [100, 250, 60, 150, 40]
 
 
 def test_p_chart_spec_example():
-    # methods spec §4.2 [C]
+    # docs/methods.md §4.2 [C]
     chart = p_chart(P_X, P_N)
     assert list(chart.columns) == ["p", "p_bar", "lcl", "ucl", "z", "signal"]
     assert chart["p_bar"].eq(0.14).all()
@@ -187,7 +187,7 @@ def test_p_chart_nan_policy():
 @pytest.mark.parametrize(
     ("level", "method", "low", "high"),
     [
-        # methods spec §4.3 [C] θ0 = 0.2, n = 100
+        # docs/methods.md §4.3 [C] θ0 = 0.2, n = 100
         (0.95, "exact", 0.119742, 0.276476),
         (0.998, "exact", 0.080978, 0.326766),
         (0.95, "normal", 0.121601, 0.278399),
@@ -247,7 +247,7 @@ def test_funnel_limits_rejects_bad_n():
 
 
 def test_overdispersion_spec_example():
-    # methods spec §4.3 [C]: the 4.2 data, φ = 0.658915 → τ² = 0
+    # docs/methods.md §4.3 [C]: the 4.2 data, φ = 0.658915 → τ² = 0
     res = overdispersion(P_X, P_N)
     assert res.phi == pytest.approx(0.658915, abs=1e-6)
     assert res.tau2 == 0.0 and not res.overdispersed
@@ -324,7 +324,7 @@ def test_overdispersion_result_is_frozen():
 # §4.4 comparing two rates
 # --------------------------------------------------------------------------------------
 def test_compare_rates_spec_example():
-    # methods spec §4.4 [C]: failures 81/263 vs 58/250
+    # docs/methods.md §4.4 [C]: failures 81/263 vs 58/250
     r = compare_rates(81, 263, 58, 250)
     assert isinstance(r, RateComparison)
     assert r.z == pytest.approx(1.935486, abs=1e-6)
@@ -358,10 +358,10 @@ def test_compare_rates_agrees_with_scipy_and_statsmodels():
 @pytest.mark.parametrize(
     ("args", "z_nan", "odds_nan"),
     [
-        ((0, 10, 0, 12), True, True),  # pooled 0 → z undefined, p = 1 (spec §4.4)
+        ((0, 10, 0, 12), True, True),  # pooled 0 → z undefined, p = 1 (docs/methods.md §4.4)
         ((10, 10, 12, 12), True, True),  # pooled 1
         ((0, 10, 3, 12), False, False),  # x1 = 0: OR = 0
-        ((3, 10, 0, 12), False, True),  # x2 = 0: OR undefined, NaN not inf (spec §0)
+        ((3, 10, 0, 12), False, True),  # x2 = 0: OR undefined, NaN not inf (docs/methods.md §0)
     ],
 )
 def test_compare_rates_edges(args, z_nan, odds_nan):
@@ -395,7 +395,7 @@ def test_rank_tests_agree_with_scipy():
 
 
 def test_rank_tests_all_identical_give_nan_with_warning():
-    # methods spec §4.5: all values identical → NaN with a warning
+    # docs/methods.md §4.5: all values identical → NaN with a warning
     with pytest.warns(RuntimeWarning, match="identical"):
         r = kruskal_test([5, 5], [5, 5, 5])
     assert math.isnan(r.statistic) and math.isnan(r.pvalue)
@@ -421,7 +421,7 @@ def test_rank_tests_nan_policy_and_bad_input():
 # §4.6 agreement
 # --------------------------------------------------------------------------------------
 def test_cohen_kappa_spec_example():
-    # methods spec §4.6 [P]: [[20, 5], [10, 15]] → κ = 0.4
+    # docs/methods.md §4.6 [P]: [[20, 5], [10, 15]] → κ = 0.4
     assert cohen_kappa([[20, 5], [10, 15]]) == pytest.approx(0.4, abs=1e-12)
 
 
@@ -437,7 +437,7 @@ def test_cohen_kappa_agrees_with_statsmodels(weights):
 
 
 def test_cohen_kappa_edges():
-    # p_e = 1 (one category used by both) → NaN (spec §4.6)
+    # p_e = 1 (one category used by both) → NaN (docs/methods.md §4.6)
     assert math.isnan(cohen_kappa([[10, 0], [0, 0]]))
     assert math.isnan(cohen_kappa([[7]]))
     assert cohen_kappa([[10, 0], [0, 10]]) == 1.0  # perfect agreement
@@ -456,7 +456,7 @@ FLEISS_TABLE = [
 
 
 def test_fleiss_kappa_spec_example():
-    # methods spec §4.6 [P] Fleiss (1971) 10 subjects × 14 raters → κ = 0.209931
+    # docs/methods.md §4.6 [P] Fleiss (1971) 10 subjects × 14 raters → κ = 0.209931
     assert fleiss_kappa(FLEISS_TABLE) == pytest.approx(0.209931, abs=1e-6)
 
 
@@ -484,7 +484,7 @@ SF_DATA = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9]
 
 
 def test_icc_spec_example():
-    # methods spec §4.6 [P] Shrout & Fleiss (1979) data, [C] mean squares and ICCs
+    # docs/methods.md §4.6 [P] Shrout & Fleiss (1979) data, [C] mean squares and ICCs
     out = icc(SF_DATA)
     ms = out.attrs["mean_squares"]
     assert ms["MSR"] == pytest.approx(11.241667, abs=1e-6)
@@ -590,7 +590,7 @@ def test_rank_intervals_reproducible_property(x, seed):
 
 
 def test_rank_intervals_collapse_with_large_n():
-    # spec §4.7: as n grows with distinct rates the interval collapses to the point rank
+    # docs/methods.md §4.7: as n grows with distinct rates the interval collapses to the point rank
     rates = np.array([0.02, 0.05, 0.10, 0.20])
     n = np.full(4, 100000)
     out = rank_intervals(rates * n, n, n_boot=500, seed=0)
@@ -601,7 +601,7 @@ def test_rank_intervals_collapse_with_large_n():
 
 
 def test_rank_intervals_identical_units_identical_distributions():
-    # spec §4.7: identical (x, n) → identical distributions (same interval, same p_best
+    # docs/methods.md §4.7: identical (x, n) → identical distributions (same interval, same p_best
     # up to Monte Carlo error)
     out = rank_intervals([10, 10, 30], [100, 100, 100], n_boot=20000, seed=4)
     assert out.loc[0, "rank_low"] == out.loc[1, "rank_low"]

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from kpilib.tally import tally
+from kpilib.duties.tally import tally
 
 
 def test_groups_without_rows_count_zero_and_average_nan():

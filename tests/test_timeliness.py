@@ -1,4 +1,4 @@
-"""Report submissions (kpilib.timeliness): on time, late, not submitted, per county.
+"""Report submissions (kpilib.duties.timeliness): on time, late, not submitted, per county.
 
 Expectations are computed by hand; the last test runs on generated sample months.
 """
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpilib import timeliness
+from kpilib.duties import timeliness
 
 AS_OF = pd.Timestamp("2026-10-31 23:59:59")
 
@@ -119,8 +119,8 @@ def test_as_of_is_checked(as_of):
 @pytest.mark.slow  # ~7 s: generates and loads two months
 def test_planted_late_county_on_generated_months(tmp_path):
     # The generator plants one county that submits every report 1-6 days late, every month.
-    io = pytest.importorskip("kpilib.io")
-    sample_data = pytest.importorskip("kpilib.sample_data")
+    io = pytest.importorskip("kpilib.contract.load")
+    sample_data = pytest.importorskip("kpilib.sample.generate")
     sample_data.generate(tmp_path, months=2, end="2026-10", counties=3, seed=11)
     late_county = json.loads((tmp_path / "planted.json").read_text("utf-8"))["late_county"]
     for month in ("2026-09", "2026-10"):

@@ -1,6 +1,6 @@
-"""Staff training and qualification attainment (kpilib.training).
+"""Staff training and qualification attainment (kpilib.duties.training).
 
-员工任职资格达标率 = qualified / assessed staff (methods-spec §1.10); expectations by hand.
+员工任职资格达标率 = qualified / assessed staff (docs/methods.md §1.10); expectations by hand.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpilib import training
+from kpilib.duties import training
 
 STAFF = pd.DataFrame(
     {

@@ -1,4 +1,4 @@
-"""Tests of kpilib.weights against methods-spec §2 (sources cited per case)."""
+"""Tests of kpilib.scoring.weights against docs/methods.md §2 (sources cited per case)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpilib import weights as wt
+from kpilib.scoring import weights as wt
 
 CONSISTENT = [[1, 2, 4], [1 / 2, 1, 2], [1 / 4, 1 / 2, 1]]
-# methods-spec §2.1 [L] Wang & Chin (2011) Inf. Sci. 181:5240, via pymcdm's tests
+# docs/methods.md §2.1 [L] Wang & Chin (2011) Inf. Sci. 181:5240, via pymcdm's tests
 WANG_CHIN = [
     [1, 4, 3, 1, 3, 4],
     [1 / 4, 1, 7, 3, 1 / 5, 1],
@@ -37,7 +37,7 @@ def _power_iteration(a: np.ndarray, iterations: int = 500) -> tuple[np.ndarray, 
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize("method", ["eigen", "geometric", "column"])
 def test_ahp_consistent_matrix(method):
-    # methods-spec §2.1 [C] w = (4/7, 2/7, 1/7), lambda 3, CR 0 (every method is exact here)
+    # docs/methods.md §2.1 [C] w = (4/7, 2/7, 1/7), lambda 3, CR 0 (every method is exact here)
     res = wt.ahp(CONSISTENT, method=method)
     assert res.weights.tolist() == pytest.approx([4 / 7, 2 / 7, 1 / 7], abs=1e-9)
     assert res.lambda_max == pytest.approx(3.0, abs=1e-9)
@@ -49,11 +49,11 @@ def test_ahp_consistent_matrix(method):
 
 def test_ahp_wang_chin_inconsistent():
     res = wt.ahp(WANG_CHIN)
-    # methods-spec §2.1 [L] Wang & Chin (2011) Inf. Sci. 181:5240 via pymcdm tests
+    # docs/methods.md §2.1 [L] Wang & Chin (2011) Inf. Sci. 181:5240 via pymcdm tests
     assert res.weights.tolist() == pytest.approx(
         [0.3208, 0.1395, 0.0348, 0.1285, 0.2374, 0.1391], abs=5e-5
     )
-    # methods-spec §2.1 [C] lambda_max and CR (RI 1.24)
+    # docs/methods.md §2.1 [C] lambda_max and CR (RI 1.24)
     assert res.lambda_max == pytest.approx(7.419870, abs=1e-6)
     assert res.cr == pytest.approx(0.229011, abs=1e-6)
     assert res.ri == 1.24
@@ -91,13 +91,13 @@ def test_ahp_alternative_methods(method, check):
 
 def test_ahp_tummala_ling_table():
     res = wt.ahp(WANG_CHIN, ri="tummala_ling")
-    # methods-spec §2.1 RI(6) = 1.2358 (Tummala & Ling 1998)
+    # docs/methods.md §2.1 RI(6) = 1.2358 (Tummala & Ling 1998)
     assert res.ri == 1.2358
     assert res.cr == pytest.approx(res.ci / 1.2358)
 
 
 def test_ri_tables_from_spec():
-    # methods-spec §2.1
+    # docs/methods.md §2.1
     assert wt.RI_SAATY == (
         0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59,
     )  # fmt: skip
@@ -159,7 +159,7 @@ def test_ahp_bad_choices(kwargs, match):
 
 
 def test_hierarchy_weights():
-    # methods-spec §2.1: global weight = product of local weights along the path
+    # docs/methods.md §2.1: global weight = product of local weights along the path
     got = wt.hierarchy_weights({"a": 0.6, "b": 0.4}, {"a": {"x": 0.25, "y": 0.75}, "b": {"z": 1}})
     assert got == pytest.approx({("a", "x"): 0.15, ("a", "y"): 0.45, ("b", "z"): 0.4})
     with pytest.raises(ValueError, match="missing"):
@@ -185,13 +185,15 @@ def _entropy_reference(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def test_entropy_spec_example():
     w = wt.entropy_weights(Y_ENTROPY, cost=[False, True, False])
-    # methods-spec §2.2 [C] min-max variant, criterion 2 a cost
+    # docs/methods.md §2.2 [C] min-max variant, criterion 2 a cost
     assert w.tolist() == pytest.approx([0.353279, 0.346194, 0.300527], abs=1e-6)
     y = np.array(Y_ENTROPY, float)
     y = (y - y.min(0)) / (y.max(0) - y.min(0))
     y[:, 1] = 1 - y[:, 1]
     e, w_ref = _entropy_reference(y)
-    assert e.tolist() == pytest.approx([0.724040, 0.729574, 0.765247], abs=1e-6)  # spec [C]
+    assert e.tolist() == pytest.approx(
+        [0.724040, 0.729574, 0.765247], abs=1e-6
+    )  # docs/methods.md §2.2 [C]
     np.testing.assert_allclose(w, w_ref, atol=1e-12)
 
 
@@ -352,7 +354,7 @@ def _topsis_reference(x, w, cost, normalise):
 def test_topsis_pymcdm_reference():
     x = [[1, 3000], [2, 3750], [5, 4500]]
     got = wt.topsis(x, [0.5, 0.5], cost=[True, False], normalise="minmax")
-    # methods-spec §2.4 [L] pymcdm's test, citing Opricovic & Tzeng (2004)
+    # docs/methods.md §2.4 [L] pymcdm's test, citing Opricovic & Tzeng (2004)
     assert got.tolist() == pytest.approx([0.500, 0.617, 0.500], abs=5e-4)
 
 

@@ -1,0 +1,1073 @@
+"""Read and validate one month of input files against the data contract.
+
+This is the only module that reads the month's exports. Every table of
+:data:`kpilib.contract.schema.TABLES` is looked up as ``data_dir/YYYY-MM/<file_stem>.csv``
+or ``.xlsx``; all cells are read as text first (nothing is coerced silently),
+converted per column kind, then validated with a pandera schema derived from the
+contract. Every problem becomes a :class:`~kpilib.errors.Finding` that names the
+file as on disk, the row as a spreadsheet shows it (header on row 1, first data
+row is row 2), the column as the file names it, and the value as written.
+
+Decisions recorded here (and to be mirrored in ``docs/data-contract.md``):
+
+* The header must be on row 1. If it is found further down the first
+  :data:`HEADER_SEARCH_ROWS` rows (title rows above it), that is an **error**
+  naming the row; the rows under it are still checked so that one pass reports
+  everything.
+* A table with a header but no data rows is an error for :data:`MUST_HAVE_ROWS`,
+  fine for :data:`MAY_BE_EMPTY`, and a warning for every other table.
+* Unknown extra columns are a warning and are dropped from the loaded frame.
+* Rows that are entirely blank are skipped silently (their row numbers are kept).
+* At most :data:`MAX_FINDINGS_PER_RULE` findings are listed per file, column and
+  rule; one more finding then says how many further rows break the same rule.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pandera.pandas as pa
+from openpyxl.utils.exceptions import InvalidFileException
+from pandera.errors import SchemaErrors
+
+from kpilib.contract.calendar import MONTH_PATTERN
+from kpilib.contract.month_data import MonthData
+from kpilib.contract.schema import TABLES, Column, Table
+from kpilib.errors import Finding, InputError, Severity
+
+__all__ = ["load_month", "validate_month"]
+
+#: The header row is looked for in this many rows at the top of a file.
+HEADER_SEARCH_ROWS = 10
+#: Findings listed per (file, column, rule) before the rest are summarised.
+MAX_FINDINGS_PER_RULE = 200
+#: Tables that must hold at least one data row (header only is an error).
+MUST_HAVE_ROWS = frozenset({"units", "staff", "activity"})
+#: Tables that may legitimately be empty in a month (header only is fine).
+MAY_BE_EMPTY = frozenset({"audit_findings", "expenses", "training", "centre_results"})
+
+#: Accepted spellings of booleans (compared case-insensitively).
+BOOL_WORDS = {
+    "是": True,
+    "否": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "y": True,
+    "n": False,
+    "yes": True,
+    "no": False,
+}
+
+
+@dataclass(frozen=True)
+class _Order:
+    """Cross-field rule: ``later`` must not be less than ``earlier`` when both are given.
+
+    Rows where ``unless_zero`` is 0 are exempt (a target of 0 means "no target").
+    """
+
+    table: str
+    earlier: str
+    later: str
+    unless_zero: str | None = None
+
+
+#: Cross-field rules; candidates for a declaration in :mod:`kpilib.contract.schema`.
+ORDER_RULES = (
+    _Order("staff", "hire_date", "leave_date"),
+    _Order("targets", "base", "target", unless_zero="target"),
+    _Order("targets", "target", "challenge", unless_zero="target"),
+    _Order("tickets", "opened_at", "closed_at"),
+    _Order("audit_findings", "raised_date", "due_date"),
+    _Order("audit_findings", "raised_date", "closed_date"),
+)
+
+#: Friendlier words for the contract's patterns; the regular expression is the fallback.
+_PATTERN_HINTS = {
+    r"1[3-9]\d{9}": "11位手机号, 如 13812345678 (11-digit mobile number starting with 1)",
+    r"\d{17}[\dX]": "18位身份证号, 末位可为X (18-character resident ID, last may be X)",
+    r"S\d{5,7}": "工号为 S 加5至7位数字, 如 S00012 (S followed by 5-7 digits)",
+    r"(X|Z)\d{2,4}": "单位编码为 X 或 Z 加2至4位数字, 如 X01 (X or Z followed by 2-4 digits)",
+    r"\d+(\.\d+)*": "条款号如 7.5.3 (clause number such as 7.5.3)",
+}
+
+#: dtype of each kind while validating (nullable, so unparsable cells can be NA).
+_VALIDATION_DTYPE = {
+    "str": "str",
+    "category": "str",
+    "int": "Int64",
+    "money": "Int64",
+    "float": "float64",
+    "date": "datetime64[ns]",
+    "datetime": "datetime64[ns]",
+    "bool": "boolean",
+}
+
+_INT_RE = r"[+-]?(?:\d{1,15}|\d{1,3}(?:,\d{3}){1,4})(?:\.0*)?"
+_GROUPED_RE = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+_MONEY_RE = r"[+-]?(?:\d{1,13}|\d{1,3}(?:,\d{3}){1,4})(?:\.\d{0,2})?"
+_DATE_RE = (
+    r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
+    r"(?:[ T]+(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d)(?:\.\d+)?)?)?$"
+)
+
+
+# ---------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------
+
+
+def validate_month(data_dir: str | Path, month: str) -> list[Finding]:
+    """Check one month's input files and return every finding.
+
+    Parameters
+    ----------
+    data_dir : folder holding one ``YYYY-MM/`` folder per month.
+    month : the month, ``YYYY-MM``.
+
+    Returns
+    -------
+    list of Finding
+        Errors and warnings of all files, in the order of the data contract,
+        then by row. Empty when the month is clean. Nothing is written anywhere.
+
+    Raises
+    ------
+    ValueError
+        If ``month`` is not of the form ``YYYY-MM``.
+    """
+    findings, _ = _check_month(Path(data_dir), month)
+    return findings
+
+
+def load_month(data_dir: str | Path, month: str) -> MonthData:
+    """Read, convert and validate one month's input files.
+
+    Parameters
+    ----------
+    data_dir : folder holding one ``YYYY-MM/`` folder per month.
+    month : the month, ``YYYY-MM``.
+
+    Returns
+    -------
+    MonthData
+        Each table with the canonical columns of :mod:`kpilib.contract.schema` in contract
+        order and a fresh ``RangeIndex``: ``str`` and ``category`` columns as
+        pandas ``str`` (categories hold codes), ``int`` and ``money`` as
+        ``int64`` (money in fen), ``float`` as ``float64``, ``date`` and
+        ``datetime`` as ``datetime64[ns]``, ``bool`` as nullable ``boolean``.
+        ``warnings`` holds the non-blocking findings.
+
+    Raises
+    ------
+    InputError
+        If any file breaks the contract; ``.findings`` lists every finding.
+    ValueError
+        If ``month`` is not of the form ``YYYY-MM``.
+    """
+    findings, reads = _check_month(Path(data_dir), month)
+    if any(f.severity == "error" for f in findings):
+        raise InputError(findings)
+    frames = {name: _finalise(reads[name]) for name in TABLES}
+    return MonthData(month=month, **frames, warnings=tuple(findings))
+
+
+# ---------------------------------------------------------------------------
+# one table as read
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _TableRead:
+    """A table on its way from the file to a typed frame, with its findings."""
+
+    table: Table
+    file: str
+    #: cells as written, canonical column names, index = spreadsheet row number
+    raw: pd.DataFrame | None = None
+    #: the same cells stripped of surrounding whitespace
+    text: pd.DataFrame | None = None
+    #: converted values, same index and columns as ``raw``
+    typed: pd.DataFrame | None = None
+    #: canonical name -> header as the file names it
+    headers: dict[str, str] = field(default_factory=dict)
+    #: canonical name -> rows whose cell could not be converted (already reported)
+    unparsed: dict[str, pd.Index] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(
+        self,
+        row: int | None,
+        column: str | None,
+        value: str | None,
+        rule: str,
+        severity: Severity = "error",
+    ) -> None:
+        self.findings.append(Finding(self.file, row, column, value, rule, severity))
+
+    def header(self, name: str) -> str:
+        """The header the file uses for canonical column ``name``."""
+        return self.headers.get(name) or self.table.column(name).alias
+
+    def add_cells(self, name: str, rows: pd.Index, rule: str, severity: Severity = "error") -> None:
+        """Add one finding per row of column ``name``, capped per rule."""
+        assert self.raw is not None
+        values = self.raw[name]
+        shown = rows[:MAX_FINDINGS_PER_RULE]
+        column = self.header(name)
+        for row in shown:
+            self.add(int(row), column, str(values.loc[row]), rule, severity)
+        if len(rows) > len(shown):
+            more = len(rows) - len(shown)
+            self.add(
+                None, column, None, f"…另有 {more} 行同样问题 ({more} more rows): {rule}", severity
+            )
+
+    @property
+    def usable(self) -> bool:
+        return self.typed is not None
+
+
+# ---------------------------------------------------------------------------
+# the month
+# ---------------------------------------------------------------------------
+
+
+def _check_month(data_dir: Path, month: str) -> tuple[list[Finding], dict[str, _TableRead]]:
+    if not MONTH_PATTERN.fullmatch(str(month)):
+        raise ValueError(f"month must look like 2026-10, got {month!r}")
+    month_dir = data_dir / month
+    if not month_dir.is_dir():
+        finding = Finding(
+            f"{month}/",
+            None,
+            None,
+            str(month_dir),
+            f"月份文件夹不存在 (month folder not found): 把 {month} 的文件放进 {month_dir}/",
+        )
+        return [finding], {}
+    start = pd.Timestamp(f"{month}-01")
+    bounds = (month, start, start + pd.offsets.MonthBegin(1))
+
+    reads = {name: _read_table(month_dir, table) for name, table in TABLES.items()}
+    for tr in reads.values():
+        if tr.usable:
+            _validate_table(tr, reads, bounds)
+    _warn_staff_without_activity(reads)
+    for tr in reads.values():
+        if tr.usable:
+            _warn_identical_content(tr)
+
+    findings = _unknown_files(month_dir)
+    for tr in reads.values():
+        positions = {h: i for i, h in enumerate(tr.headers.values())}
+        findings.extend(
+            sorted(
+                tr.findings,
+                key=lambda f: (f.row is not None, f.row or 0, positions.get(f.column or "", -1)),
+            )
+        )
+    return findings, reads
+
+
+def _unknown_files(month_dir: Path) -> list[Finding]:
+    expected = {f"{t.file_stem}{ext}" for t in TABLES.values() for ext in (".csv", ".xlsx")}
+    return [
+        Finding(
+            path.name,
+            None,
+            None,
+            None,
+            "文件不在数据约定中, 已忽略 (file not in the data contract, ignored): "
+            "检查文件名 (check its name if it should be read)",
+            "warning",
+        )
+        for path in sorted(month_dir.iterdir())
+        if path.is_file() and not path.name.startswith((".", "~$")) and path.name not in expected
+    ]
+
+
+def _read_table(month_dir: Path, table: Table) -> _TableRead:
+    csv_path = month_dir / f"{table.file_stem}.csv"
+    xlsx_path = month_dir / f"{table.file_stem}.xlsx"
+    tr = _TableRead(table, csv_path.name)
+    if csv_path.is_file() and xlsx_path.is_file():
+        tr.add(
+            None,
+            None,
+            None,
+            f"{csv_path.name} 与 {xlsx_path.name} 同时存在 (both files exist): "
+            "只保留一个 (keep exactly one)",
+        )
+        return tr
+    if not csv_path.is_file() and not xlsx_path.is_file():
+        tr.add(
+            None,
+            None,
+            None,
+            f"缺少文件 (missing file): 需要 {csv_path.name} 或 {xlsx_path.name} "
+            f"({table.title}, put one of them in {month_dir.name}/)",
+        )
+        return tr
+    path = csv_path if csv_path.is_file() else xlsx_path
+    tr.file = path.name
+    if path.stat().st_size == 0:
+        tr.add(None, None, None, "文件为空 (empty file, 0 bytes): 重新导出 (export it again)")
+        return tr
+    cells = _read_csv_cells(path, tr) if path.suffix == ".csv" else _read_xlsx_cells(path, tr)
+    if cells is None:
+        return tr
+    if not _take_header(cells, tr):
+        return tr
+    tr.typed = _convert(tr)
+    return tr
+
+
+# ---------------------------------------------------------------------------
+# reading cells as text
+# ---------------------------------------------------------------------------
+
+
+def _read_csv_cells(path: Path, tr: _TableRead) -> pd.DataFrame | None:
+    data = path.read_bytes()
+    if not data.lstrip(b"\xef\xbb\xbf").strip():
+        tr.add(None, None, None, "文件为空 (empty file, no content): 重新导出 (export it again)")
+        return None
+    if data.startswith(b"PK\x03\x04"):
+        tr.add(
+            None,
+            None,
+            None,
+            "这是 Excel 工作簿而非 CSV (an Excel workbook named .csv): 改名为 .xlsx (rename it)",
+        )
+        return None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        tr.add(
+            None,
+            None,
+            None,
+            "UTF-16 编码不受支持 (UTF-16 text is not supported): "
+            "另存为 CSV UTF-8 或 GBK (save as CSV UTF-8 or GBK)",
+        )
+        return None
+    text = _decode(data, tr)
+    try:
+        cells = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+        )
+    except pd.errors.ParserError:  # rows longer than the first: parse the slow way
+        rows = list(csv.reader(io.StringIO(text)))
+        width = max(map(len, rows))
+        cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype="str")
+    except pd.errors.EmptyDataError:
+        tr.add(None, None, None, "文件为空 (empty file, no content): 重新导出 (export it again)")
+        return None
+    cells = cells.fillna("").astype("str")
+    cells.columns = range(cells.shape[1])
+    cells.index = pd.RangeIndex(1, len(cells) + 1)
+    return cells
+
+
+def _decode(data: bytes, tr: _TableRead) -> str:
+    """Decode CSV bytes as UTF-8 (with or without BOM) or GB18030 (a superset of GBK).
+
+    Undecodable bytes are reported (with row and column) and replaced, so the
+    rest of the file is still checked.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    as_utf8 = data.decode("utf-8-sig", errors="replace")
+    replaced = as_utf8.count("\ufffd")
+    non_ascii = len(as_utf8) - len(as_utf8.encode("ascii", "ignore"))
+    if non_ascii - replaced > replaced:  # mostly valid UTF-8 with a few broken bytes
+        _report_undecodable(data, "utf-8", tr)
+        return as_utf8
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        _report_undecodable(data, "gb18030", tr)
+        return data.decode("gb18030", errors="replace")
+
+
+def _report_undecodable(data: bytes, encoding: str, tr: _TableRead) -> None:
+    first_line = data.split(b"\n", 1)[0].decode(encoding, errors="replace").lstrip("\ufeff")
+    headers = next(csv.reader([first_line.rstrip("\r")]), [])
+    seen: set[tuple[int, int]] = set()
+    pos = 0
+    while pos < len(data) and len(seen) < MAX_FINDINGS_PER_RULE:
+        try:
+            data[pos:].decode(encoding)
+            break
+        except UnicodeDecodeError as exc:
+            start, end = pos + exc.start, pos + exc.end
+            pos = end
+        row = data.count(b"\n", 0, start) + 1
+        line_start = data.rfind(b"\n", 0, start) + 1
+        line_end = data.find(b"\n", start)
+        line_end = len(data) if line_end < 0 else line_end
+        prefix = data[line_start:start].decode(encoding, errors="replace")
+        col = max(len(next(csv.reader([prefix]), [])) - 1, 0)
+        if (row, col) in seen:
+            continue
+        seen.add((row, col))
+        line = data[line_start:line_end].decode(encoding, errors="backslashreplace")
+        fields = next(csv.reader([line.rstrip("\r")]), [])
+        column = headers[col].strip() if col < len(headers) else _column_letter(col)
+        value = fields[col] if col < len(fields) else line
+        tr.add(
+            row,
+            column,
+            value,
+            f"无法识别的字节 {data[start:end]!r} (undecodable bytes at byte offset {start}, "
+            f"neither UTF-8 nor GBK): 检查该单元格并另存为 UTF-8 或 GBK (fix the cell, "
+            "save as UTF-8 or GBK)",
+        )
+
+
+def _read_xlsx_cells(path: Path, tr: _TableRead) -> pd.DataFrame | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles it ignores
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                sheets = book.sheetnames
+                rows = [
+                    [_xlsx_text(v) for v in row]
+                    for row in book.worksheets[0].iter_rows(values_only=True)
+                ]
+            finally:
+                book.close()
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as exc:
+        tr.add(
+            None,
+            None,
+            None,
+            f"无法作为 Excel 工作簿打开 (cannot open as .xlsx: {exc}): "
+            "用 Excel 重新另存为 .xlsx (re-save it as .xlsx)",
+        )
+        return None
+    if len(sheets) > 1:
+        tr.add(
+            None,
+            None,
+            sheets[0],
+            f"工作簿有 {len(sheets)} 个工作表, 只读取第一个 (only the first sheet "
+            f"{sheets[0]!r} is read): 确认数据在第一个工作表 (make sure the data is there)",
+            "warning",
+        )
+    if not rows or not any(any(cell.strip() for cell in row) for row in rows):
+        tr.add(None, None, None, "文件为空 (empty workbook): 重新导出 (export it again)")
+        return None
+    width = max(map(len, rows))
+    cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype="str")
+    cells.index = pd.RangeIndex(1, len(cells) + 1)
+    return cells
+
+
+def _xlsx_text(value: object) -> str:
+    """Render an Excel cell as the text a user sees in a General-format cell."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")  # Excel shows 15 significant digits
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+# ---------------------------------------------------------------------------
+# header
+# ---------------------------------------------------------------------------
+
+
+def _header_key(text: str) -> str:
+    """Normalise a header for matching: full-width forms, spaces, BOM, case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lstrip("\ufeff").casefold()
+
+
+def _column_letter(position: int) -> str:
+    """Spreadsheet letter of a 0-based column position.
+
+    >>> _column_letter(0), _column_letter(25), _column_letter(26)
+    ('A', 'Z', 'AA')
+    """
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _take_header(cells: pd.DataFrame, tr: _TableRead) -> bool:
+    """Find the header, map it to canonical names, keep the data rows in ``tr.raw``."""
+    table = tr.table
+    names = {_header_key(c.alias): c.name for c in table.columns}
+    names.update({_header_key(c.name): c.name for c in table.columns})
+    top = cells.head(HEADER_SEARCH_ROWS)
+    scores = [sum(_header_key(v) in names for v in row) for row in top.itertuples(index=False)]
+    best = int(np.argmax(scores))
+    if scores[best] == 0:
+        expected = ", ".join(c.alias for c in table.columns[:4])
+        tr.add(
+            1,
+            None,
+            " ".join(v for v in cells.iloc[0] if v.strip())[:60],
+            f"前{HEADER_SEARCH_ROWS}行中找不到表头 (no header row found; expected columns "
+            f"such as {expected}): 第1行应为列名 (row 1 must hold the column names; "
+            "is the file comma-separated?)",
+        )
+        return False
+    header_row = int(top.index[best])
+    if header_row != 1:
+        title = " ".join(v.strip() for v in cells.iloc[0] if v.strip())
+        tr.add(
+            header_row,
+            None,
+            title,
+            f"表头在第{header_row}行 (header found on row {header_row}, must be on row 1): "
+            "删除表头上方的标题行 (delete the title rows above it)",
+        )
+
+    data = cells.loc[header_row + 1 :]
+    text = data.apply(lambda s: s.str.strip())
+    nonblank = text.ne("").any(axis=1)
+    positions: dict[str, int] = {}
+    for pos, written in enumerate(cells.loc[header_row]):
+        shown = written.strip().lstrip("\ufeff").strip()
+        name = names.get(_header_key(written))
+        if name is None:
+            if shown:
+                tr.add(
+                    None,
+                    shown,
+                    None,
+                    "未知列, 已忽略 (unknown column, dropped): 若应为约定中的列请检查拼写 "
+                    "(check the spelling if it is meant to be a contract column)",
+                    "warning",
+                )
+            elif text[pos].ne("").any():
+                tr.add(
+                    None,
+                    _column_letter(pos),
+                    None,
+                    f"第{_column_letter(pos)}列有数据但没有表头, 已忽略 (column without a "
+                    "header, dropped): 补上列名或删除该列 (name it or delete it)",
+                    "warning",
+                )
+        elif name in positions:
+            tr.add(
+                None,
+                shown,
+                None,
+                f"列重复, 与 {tr.headers[name]} 同义 (the same column as {tr.headers[name]} "
+                "appears twice): 删除其中一列 (delete one)",
+            )
+        else:
+            positions[name] = pos
+            tr.headers[name] = shown
+    for col in table.columns:
+        if col.name not in positions:
+            tr.add(
+                None,
+                col.alias,
+                None,
+                f"缺少列 {col.alias} (missing column {col.name!r}: {col.description}): "
+                f"添加该列, 表头可写 {col.alias} 或 {col.name} (add it)",
+            )
+
+    tr.raw = data.loc[nonblank, list(positions.values())].set_axis(list(positions), axis=1)
+    tr.text = text.loc[nonblank, list(positions.values())].set_axis(list(positions), axis=1)
+    if tr.raw.empty:
+        if table.name in MUST_HAVE_ROWS:
+            tr.add(
+                None,
+                None,
+                None,
+                "只有表头没有数据 (header only, no data rows): 此表不能为空, 重新导出 "
+                "(this table must not be empty; export it again)",
+            )
+        elif table.name not in MAY_BE_EMPTY:
+            tr.add(
+                None,
+                None,
+                None,
+                "只有表头没有数据 (header only, no data rows): 确认本月确实没有记录 "
+                "(check that the month really has none)",
+                "warning",
+            )
+    return True
+
+
+# ---------------------------------------------------------------------------
+# converting text to typed values
+# ---------------------------------------------------------------------------
+
+
+def _convert(tr: _TableRead) -> pd.DataFrame:
+    assert tr.text is not None
+    typed = {}
+    for name in tr.text.columns:
+        col = tr.table.column(name)
+        text = tr.text[name]
+        values, failures = _CONVERTERS[col.kind](text, col)
+        typed[name] = values
+        bad_rows = []
+        for mask, rule in failures:
+            rows = text.index[np.asarray(mask, dtype=bool)]
+            if len(rows):
+                tr.add_cells(name, rows, rule)
+                bad_rows.append(rows)
+        if bad_rows:
+            tr.unparsed[name] = bad_rows[0].append(bad_rows[1:])
+    return pd.DataFrame(typed, index=tr.text.index)
+
+
+_Failures = list[tuple[pd.Series, str]]
+
+
+def _to_str(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
+    return text.where(text.ne("")), []
+
+
+def _to_category(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
+    assert col.choices is not None
+    exact = {label: code for code, label in col.choices.items()} | {c: c for c in col.choices}
+    loose = {_header_key(k): code for k, code in exact.items()}
+    codes = text.map(exact)
+    odd = codes.isna() & text.ne("")
+    if odd.any():  # full-width forms, inner spaces, upper case: the slow way, few cells
+        codes[odd] = text[odd].map(lambda v: loose.get(_header_key(v), v))
+    # unknown values stay as written, for the pandera choice check to name them
+    return codes.where(text.ne("")).astype("str"), []
+
+
+def _to_int(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
+    blank = text.eq("")
+    ok = text.str.fullmatch(_INT_RE).astype(bool)
+    numbers = pd.to_numeric(text.where(ok).str.replace(",", "", regex=False), errors="coerce")
+    rule = "应为整数 (whole number expected): 改为整数, 如 12 (write a whole number)"
+    return numbers.astype("Int64"), [(~blank & ~ok, rule)]
+
+
+def _to_float(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
+    blank = text.eq("")
+    grouped = text.str.fullmatch(_GROUPED_RE).astype(bool)
+    clean = text.where(~grouped, text.str.replace(",", "", regex=False))
+    numbers = pd.to_numeric(clean.where(~blank), errors="coerce").astype("float64")
+    bad = ~blank & ~np.isfinite(numbers)
+    rule = "应为数字 (number expected): 改为数字, 如 12.5 (write a number)"
+    return numbers.where(~bad), [(bad, rule)]
+
+
+def _to_money(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
+    """Yuan as written -> int fen, exactly: integer arithmetic on the digits, never float."""
+    blank = text.eq("")
+    ok = text.str.fullmatch(_MONEY_RE).astype(bool)
+    fen = pd.Series(pd.NA, index=text.index, dtype="Int64")
+    if ok.any():
+        written = text[ok].str.replace(",", "", regex=False)
+        negative = written.str.startswith("-").to_numpy(dtype=bool)
+        digits = written.str.lstrip("+-")
+        whole = pd.to_numeric(digits.str.replace(r"\..*$", "", regex=True)).astype("int64")
+        cents = digits.str.replace(r"^\d*\.?", "", regex=True).str.pad(2, "right", "0")
+        amount = whole * 100 + pd.to_numeric(cents).astype("int64")
+        fen[ok] = np.where(negative, -amount, amount)
+    not_number, decimals = [], []
+    for row, written in text[~blank & ~ok].items():  # only the odd cells, e.g. "1E+3"
+        try:
+            amount = Decimal(written.replace(",", "")) * 100
+        except InvalidOperation:
+            not_number.append(row)
+            continue
+        if not amount.is_finite() or abs(amount) >= 10**15:
+            not_number.append(row)
+        elif amount != amount.to_integral_value():
+            decimals.append(row)
+        else:
+            fen.loc[row] = int(amount)
+    return fen, [
+        (
+            text.index.isin(not_number),
+            "应为金额(元) (amount in yuan expected, e.g. 1234.50): 只写数字 (digits only)",
+        ),
+        (
+            text.index.isin(decimals),
+            "金额最多两位小数 (at most 2 decimals): 四舍五入到分 (round to fen)",
+        ),
+    ]
+
+
+def _to_date(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
+    return _to_timestamp(text, with_time=False)
+
+
+def _to_datetime(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
+    return _to_timestamp(text, with_time=True)
+
+
+def _to_timestamp(text: pd.Series, *, with_time: bool) -> tuple[pd.Series, _Failures]:
+    blank = text.eq("")
+    fast = "%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d"
+    stamps = pd.to_datetime(text, format=fast, errors="coerce").astype("datetime64[ns]")
+    rest = ~blank & stamps.isna()
+    unreadable = pd.Series(False, index=text.index)
+    impossible = pd.Series(False, index=text.index)
+    if rest.any():
+        parts = text[rest].str.extract(_DATE_RE)
+        if not with_time:  # a date may carry a midnight time (Excel), nothing else
+            midnight = parts["hour"].isna() | (
+                parts["hour"].astype(float).eq(0)
+                & parts["minute"].astype(float).eq(0)
+                & parts["second"].fillna("0").astype(float).eq(0)
+            )
+            parts = parts.where(midnight)
+        matched = parts["year"].notna()
+        parsed = pd.to_datetime(
+            parts[matched].fillna({"hour": "0", "minute": "0", "second": "0"}).astype("int64"),
+            errors="coerce",
+        ).astype("datetime64[ns]")
+        stamps.loc[parsed.index] = parsed
+        unreadable.loc[matched.index[~matched]] = True
+        impossible.loc[parsed.index[parsed.isna()]] = True
+    if with_time:
+        fmt = "时间格式应为 YYYY-MM-DD HH:MM[:SS] (date and time expected, e.g. 2026-10-05 14:30)"
+    else:
+        fmt = "日期格式应为 YYYY-MM-DD (date expected, e.g. 2026-10-05)"
+    return stamps, [
+        (unreadable, f"{fmt}: 更正该值 (correct the value)"),
+        (impossible, "不是有效日期 (no such calendar date): 更正该值 (correct the value)"),
+    ]
+
+
+def _to_bool(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
+    blank = text.eq("")
+    values = text.str.lower().map(BOOL_WORDS).astype("boolean")
+    rule = "应为 是/否 (yes or no expected: 是/否, true/false, 1/0, Y/N): 更正该值"
+    return values, [(~blank & values.isna(), rule)]
+
+
+_CONVERTERS = {
+    "str": _to_str,
+    "category": _to_category,
+    "int": _to_int,
+    "float": _to_float,
+    "money": _to_money,
+    "date": _to_date,
+    "datetime": _to_datetime,
+    "bool": _to_bool,
+}
+
+
+# ---------------------------------------------------------------------------
+# validation with pandera
+# ---------------------------------------------------------------------------
+
+_ORDER_PREFIX = "order:"
+_REQUIRED = "必填项为空 (required value is blank): 填写该值 (fill it in)"
+
+
+def _isin(values: pd.Series, known: pd.Index) -> pd.Series:
+    """``values.isin(known)`` for unique ``known``; faster than isin on arrow strings."""
+    return pd.Series(known.get_indexer(values) >= 0, index=values.index)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _column_checks(
+    col: Column,
+    tr: _TableRead,
+    reads: dict[str, _TableRead],
+    bounds: tuple[str, pd.Timestamp, pd.Timestamp],
+) -> list[pa.Check]:
+    """The pandera checks of one column; each check's ``error`` is its rule in words."""
+    month, start, next_start = bounds
+    scale = 100 if col.kind == "money" else 1
+    checks = []
+    if col.ge is not None:
+        if col.ge == 0:
+            rule = "不能为负数 (must not be negative): 更正该值 (correct the value)"
+        else:
+            rule = f"不能小于 {_number(col.ge)}{col.unit} (must be at least {_number(col.ge)})"
+        checks.append(pa.Check.ge(col.ge * scale, error=rule))
+    if col.le is not None:
+        rule = f"不能大于 {_number(col.le)}{col.unit} (must be at most {_number(col.le)})"
+        checks.append(pa.Check.le(col.le * scale, error=rule))
+    if col.pattern is not None:
+        hint = _PATTERN_HINTS.get(col.pattern, f"须匹配 {col.pattern} (must match {col.pattern})")
+        checks.append(
+            pa.Check(
+                lambda s, p=col.pattern: s.str.fullmatch(p),
+                error=f"格式不符 (wrong format): {hint}",
+            )
+        )
+    if col.choices is not None:
+        allowed = ", ".join(f"{label}/{code}" for code, label in col.choices.items())
+        codes = pd.Index(list(col.choices))
+        checks.append(
+            pa.Check(
+                lambda s, c=codes: _isin(s, c),
+                error=f"不是有效的{col.alias} (not a valid {col.name}); 可选 (allowed): {allowed}",
+            )
+        )
+    if col.in_month:
+        checks.append(
+            pa.Check(
+                lambda s: s.ge(start) & s.lt(next_start),
+                error=f"日期不在 {month} 内 (outside the month {month}): "
+                "检查是否放错了月份或写错了日期 (wrong month's file, or a typo?)",
+            )
+        )
+    if col.not_after_month_end:
+        checks.append(
+            pa.Check(
+                lambda s: s.lt(next_start),
+                error=f"日期晚于 {month} 月末 (after the end of {month}): 更正日期 (correct it)",
+            )
+        )
+    for ref in tr.table.references:
+        target = reads[ref.table]
+        if ref.column != col.name or not target.usable:
+            continue
+        assert target.typed is not None
+        if ref.target_column not in target.typed or target.typed.empty:
+            continue  # the target file's own findings say why
+        known = pd.Index(target.typed[ref.target_column].dropna().unique())
+        header = target.header(ref.target_column)
+        checks.append(
+            pa.Check(
+                lambda s, k=known: _isin(s, k),
+                error=f"在 {target.file} 的 {header} 中找不到 (not found in {target.file}): "
+                f"更正编号或在 {target.file} 中补充 (correct it, or add it to {target.file})",
+            )
+        )
+    return checks
+
+
+def _pandera_schema(
+    tr: _TableRead,
+    reads: dict[str, _TableRead],
+    bounds: tuple[str, pd.Timestamp, pd.Timestamp],
+) -> pa.DataFrameSchema:
+    """The pandera schema of one table, derived from the contract (present columns only)."""
+    assert tr.typed is not None
+    present = set(tr.typed.columns)
+    columns = {
+        col.name: pa.Column(
+            _VALIDATION_DTYPE[col.kind],
+            _column_checks(col, tr, reads, bounds),
+            nullable=col.nullable,
+        )
+        for col in tr.table.columns
+        if col.name in present
+    }
+    frame_checks = [
+        pa.Check(_order_check(rule), error=f"{_ORDER_PREFIX}{i}")
+        for i, rule in enumerate(ORDER_RULES)
+        if rule.table == tr.table.name
+        and {rule.earlier, rule.later, rule.unless_zero or rule.later} <= present
+    ]
+    key = list(tr.table.key) if set(tr.table.key) <= present else None
+    return pa.DataFrameSchema(
+        columns, checks=frame_checks, unique=key, report_duplicates="all", name=tr.table.name
+    )
+
+
+def _order_check(rule: _Order):
+    def check(frame: pd.DataFrame) -> pd.Series:
+        earlier, later = frame[rule.earlier], frame[rule.later]
+        ok = earlier.isna() | later.isna() | later.ge(earlier)
+        if rule.unless_zero is not None:
+            ok |= frame[rule.unless_zero].eq(0)
+        return ok.fillna(True).astype(bool)
+
+    return check
+
+
+def _validate_table(
+    tr: _TableRead,
+    reads: dict[str, _TableRead],
+    bounds: tuple[str, pd.Timestamp, pd.Timestamp],
+) -> None:
+    assert tr.typed is not None
+    schema = _pandera_schema(tr, reads, bounds)
+    try:
+        schema.validate(tr.typed, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+    else:
+        return
+    duplicate_rows: set[int] = set()
+    for (column, check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
+        rows = pd.Index(group["index"].dropna().astype("int64").unique()).sort_values()
+        if check == "multiple_fields_uniqueness":
+            duplicate_rows.update(rows)
+        elif check.startswith(_ORDER_PREFIX):
+            if column == ORDER_RULES[int(check.removeprefix(_ORDER_PREFIX))].later:
+                _report_order(tr, ORDER_RULES[int(check.removeprefix(_ORDER_PREFIX))], rows)
+        elif check == "not_nullable":
+            rows = rows.difference(tr.unparsed.get(column, pd.Index([])))
+            tr.add_cells(column, rows, _REQUIRED)
+        elif column in tr.typed and not check.startswith(("dtype(", "column_in")):
+            tr.add_cells(column, rows, check)
+        else:  # a dtype or structure failure is a bug in this module, not in the file
+            raise AssertionError(f"{tr.file}: unexpected pandera failure {column}: {check}")
+    if duplicate_rows:
+        _report_duplicate_keys(tr, pd.Index(sorted(duplicate_rows)))
+
+
+def _report_order(tr: _TableRead, rule: _Order, rows: pd.Index) -> None:
+    assert tr.raw is not None
+    kind = tr.table.column(rule.later).kind
+    verb = "不得早于" if kind in ("date", "datetime") else "不得小于"
+    verb_en = "must not be before" if kind in ("date", "datetime") else "must not be less than"
+    later, earlier = tr.header(rule.later), tr.header(rule.earlier)
+    values = tr.raw[rule.later]
+    for row in rows[:MAX_FINDINGS_PER_RULE]:
+        other = tr.raw.loc[row, rule.earlier].strip()
+        tr.add(
+            int(row),
+            later,
+            str(values.loc[row]),
+            f"{later} {verb} {earlier} {other} ({rule.later} {verb_en} {rule.earlier}): "
+            "更正其中一个值 (correct one of them)",
+        )
+    if len(rows) > MAX_FINDINGS_PER_RULE:
+        more = len(rows) - MAX_FINDINGS_PER_RULE
+        tr.add(None, later, None, f"…另有 {more} 行 {later} {verb} {earlier} ({more} more rows)")
+
+
+def _report_duplicate_keys(tr: _TableRead, rows: pd.Index) -> None:
+    assert tr.typed is not None and tr.raw is not None
+    key = list(tr.table.key)
+    keys = tr.typed.loc[rows, key].dropna()
+    column = " + ".join(tr.header(k) for k in key)
+    reported = 0
+    by = key if len(key) > 1 else key[0]
+    for group in keys.groupby(by, sort=False).groups.values():
+        for row in group:
+            if reported == MAX_FINDINGS_PER_RULE:
+                more = len(keys) - reported
+                tr.add(None, column, None, f"…另有 {more} 行键重复 ({more} more duplicate rows)")
+                return
+            others = "、".join(str(r) for r in group if r != row)
+            value = " / ".join(str(tr.raw.loc[row, k]).strip() for k in key)
+            tr.add(
+                int(row),
+                column,
+                value,
+                f"键重复, 与第 {others} 行相同 (duplicate key, same as row {others}): "
+                "删除重复行或更正编号 (delete the duplicate or correct the key)",
+            )
+            reported += 1
+
+
+# ---------------------------------------------------------------------------
+# warnings across rows and tables
+# ---------------------------------------------------------------------------
+
+
+def _warn_staff_without_activity(reads: dict[str, _TableRead]) -> None:
+    staff, activity = reads["staff"], reads["activity"]
+    if not (staff.usable and activity.usable):
+        return
+    assert staff.typed is not None and activity.typed is not None
+    if "staff_id" not in staff.typed or "staff_id" not in activity.typed:
+        return
+    ids = staff.typed["staff_id"]
+    known = pd.Index(activity.typed["staff_id"].dropna().unique())
+    missing = ids.index[ids.notna() & ~_isin(ids, known)]
+    staff.add_cells(
+        "staff_id",
+        missing,
+        f"在 {activity.file} 中没有此人的记录 (no row in {activity.file}): "
+        "确认业务量导出是否完整 (check that the activity export is complete)",
+        "warning",
+    )
+
+
+def _warn_identical_content(tr: _TableRead) -> None:
+    """Warn on rows identical in everything but a surrogate key (a known double-entry anomaly)."""
+    assert tr.typed is not None
+    table = tr.table
+    referencing = {ref.column for ref in table.references}
+    if len(table.key) != 1 or table.key[0] in referencing:
+        return
+    if set(tr.typed.columns) != set(table.column_names) or len(tr.typed) < 2:
+        return
+    key = table.key[0]
+    others = [c for c in table.column_names if c != key]
+    frame = tr.typed[~tr.typed[key].duplicated(keep=False)]
+    same = frame[frame.duplicated(subset=others, keep=False)]
+    if same.empty:
+        return
+    header = tr.header(key)
+    rows: list[int] = []
+    partners: dict[int, str] = {}
+    by = others if len(others) > 1 else others[0]
+    for group in same.groupby(by, sort=False, dropna=False).groups.values():
+        for row in group:
+            rows.append(int(row))
+            partners[int(row)] = "、".join(str(r) for r in group if r != row)
+    rows.sort()
+    for row in rows[:MAX_FINDINGS_PER_RULE]:
+        tr.add(
+            row,
+            header,
+            str(tr.raw.loc[row, key]) if tr.raw is not None else None,
+            f"除{header}外与第 {partners[row]} 行完全相同 (identical to row {partners[row]} "
+            f"except {key}): 可能重复录入, 请核实 (possibly entered twice; check it)",
+            "warning",
+        )
+    if len(rows) > MAX_FINDINGS_PER_RULE:
+        more = len(rows) - MAX_FINDINGS_PER_RULE
+        tr.add(None, header, None, f"…另有 {more} 行内容重复 ({more} more rows)", "warning")
+
+
+# ---------------------------------------------------------------------------
+# the loaded frame
+# ---------------------------------------------------------------------------
+
+
+def _finalise(tr: _TableRead) -> pd.DataFrame:
+    assert tr.typed is not None
+    frame = tr.typed[tr.table.column_names].reset_index(drop=True)
+    for col in tr.table.columns:
+        if col.kind in ("int", "money") and not col.nullable:
+            frame[col.name] = frame[col.name].astype("int64")
+    return frame

@@ -1,0 +1,139 @@
+"""The month's Excel workbooks and the index page's headline scores, from the shared results.
+
+Sheets carry the reports' Chinese headers and labels (:mod:`kpilib.report.labels`);
+the store writes them (:func:`kpilib.report.store.write_excel`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from kpilib.contract.schema import TABLES, unit_type_order
+from kpilib.report.labels import for_display
+from kpilib.stats.plan import SHEETS, STANDARD, TABLE_NAMES
+
+
+def headline_scores(shared: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Return each unit's headline total and grade for the index page.
+
+    Returns
+    -------
+    DataFrame indexed by ``unit_code`` with columns ``score`` (float) and
+    ``grade`` (str), from the shared ``headline`` table; empty (the index then
+    shows "—") when the shared results carry none.
+    """
+    if "headline" not in shared:
+        return pd.DataFrame(
+            {"score": pd.Series(dtype="float64"), "grade": pd.Series(dtype="string")},
+            index=pd.Index([], name="unit_code", dtype="string"),
+        )
+    head = shared["headline"]
+    return pd.DataFrame(
+        {
+            "score": head["total"].astype("float64").round(2).to_numpy(),
+            "grade": head["grade"].astype("string").to_numpy(),
+        },
+        index=pd.Index(head["unit_code"].astype("string"), name="unit_code"),
+    )
+
+
+def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Return the Excel workbooks to write: file name -> sheet name -> table.
+
+    ``department_scorecard.xlsx`` with Chinese headers: the units' league table
+    (单位考核排名), the staff scorecard with masked phones (人员考核得分) and the
+    汇总检查 findings (centre results against the recomputation); and
+    ``sampling_list.xlsx``, next month's inspection plan and drawn records
+    (:func:`sampling_list_export`).
+    """
+    workbooks = {}
+    if "sampling_list" in shared:
+        workbooks["sampling_list.xlsx"] = sampling_list_export(shared)
+
+    if "headline" not in shared:
+        return workbooks
+    league = shared["headline"].sort_values(["unit_type", "rank"], key=unit_type_order)
+    staff = shared["staff_scorecard"].sort_values(["unit_code", "staff_id"])
+    checks = shared["centre_checks"]
+    staff_columns = [
+        "staff_id", "name", "unit_code", "role", "phone_masked", "base", "bonus", "deduction",
+        "total", "vetoed", "veto_reason", "rank", "grade",
+    ]  # fmt: skip
+    league_columns = [
+        "unit_code", "unit_name", "unit_type", "total", "rank", "peers", "grade", "vetoed",
+        "veto_reason", "prev_total", "prev_rank", "change",
+    ]  # fmt: skip
+    check_columns = [
+        "unit_code", "staff_id", "name", "issue", "submitted_total", "recomputed_total",
+        "difference", "indicator", "differing_indicators", "message",
+    ]  # fmt: skip
+    workbooks["department_scorecard.xlsx"] = {
+        "单位考核排名": for_display(league, league_columns, as_text=False),
+        "人员考核得分": for_display(staff, staff_columns, as_text=False),
+        "汇总检查": for_display(checks, check_columns, as_text=False),
+    }
+    return workbooks
+
+
+#: The drawn records are tickets: their columns keep the tickets file's own headers.
+_LIST_HEADERS = {
+    **{column.name: column.alias for column in TABLES["tickets"].columns},
+    "inspector_id": "指派质检员工号",
+}
+
+
+def _chinese(frame: pd.DataFrame, headers: Mapping[str, str] | None = None) -> pd.DataFrame:
+    return for_display(frame, headers=headers, as_text=False)
+
+
+def sampling_list_export(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Sheets of ``sampling_list.xlsx``: the tables with Chinese headers and labels.
+
+    Parameters
+    ----------
+    tables : :func:`plan_tables` output (or the same tables read back from parquet).
+
+    Returns
+    -------
+    dict sheet name → DataFrame, in this order (names in :data:`SHEETS`):
+        抽样依据 : two columns 项目, 内容: standard, inspection level, AQL, seed,
+            sampling frame, method, records drawn.
+        抽检计划 : ``sampling_plan`` with the headers of :data:`HEADERS`.
+        抽检清单 : ``sampling_list``, kinds and stages as Chinese labels.
+        本月批判定 : ``lot_verdicts``.
+    """
+    missing = [name for name in TABLE_NAMES if name not in tables]
+    if missing:
+        raise ValueError(f"tables is missing {missing} (has {sorted(tables)})")
+    plan = tables["sampling_plan"]
+    first = plan.iloc[0] if len(plan) else {}
+    basis = pd.DataFrame(
+        {
+            "项目": [
+                "抽样标准",
+                "检验水平",
+                "接收质量限AQL(%)",
+                "随机种子",
+                "抽样框",
+                "抽取方法",
+                "抽取记录数",
+            ],
+            "内容": [
+                STANDARD,
+                str(first.get("level", "")),
+                str(first.get("aql", "")),
+                str(first.get("seed", "")),
+                "本月已办结工单，每个单位为一批",
+                "按单位分层，各单位内简单随机不放回抽样；质检员均衡随机指派，不检本人",
+                str(len(tables["sampling_list"])),
+            ],
+        }
+    )
+    return {
+        SHEETS["basis"]: basis,
+        SHEETS["sampling_plan"]: _chinese(plan),
+        SHEETS["sampling_list"]: _chinese(tables["sampling_list"], _LIST_HEADERS),
+        SHEETS["lot_verdicts"]: _chinese(tables["lot_verdicts"]),
+    }

@@ -1,0 +1,285 @@
+"""The reports' charts: each function takes shared-result tables and returns a Figure.
+
+Every chart has a Chinese title and axis labels drawn in the CJK font the project
+ships (:func:`kpilib.report.fonts.use_cjk_font`) on seaborn's ``whitegrid`` style. Figures
+are closed in pyplot before they are returned, so a notebook cell that ends with one
+shows it exactly once (as an embedded PNG).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from kpilib.contract.schema import TICKET_STAGES, UNIT_TYPES
+from kpilib.report.fonts import use_cjk_font
+
+__all__ = [
+    "budget",
+    "funnel",
+    "indicator_scores",
+    "league",
+    "leniency",
+    "p_chart",
+    "rank_intervals",
+    "sample_sizes",
+    "tickets_by_stage",
+    "trend",
+]
+
+_GRADE_COLOURS = {"A": "#2a9d8f", "B": "#8ab6d6", "C": "#e76f51"}
+_HIGHLIGHT, _OTHER = "#d62828", "#6c757d"
+
+
+def _axes(width: float = 8.0, height: float = 4.2) -> tuple[Figure, plt.Axes]:
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    use_cjk_font()
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained", dpi=96)
+    return fig, ax
+
+
+def _finish(fig: Figure, ax: plt.Axes, title: str, xlabel: str, ylabel: str) -> Figure:
+    """Give ``ax`` its (Chinese) title and axis labels, and close ``fig`` for returning."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    plt.close(fig)
+    return fig
+
+
+def _no_data(ax: plt.Axes, text: str = "本月无数据") -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=14)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def trend(history_units: pd.DataFrame, unit_code: str) -> Figure:
+    """The unit's monthly total against the median of its peers (same unit type)."""
+    fig, ax = _axes()
+    own = history_units[history_units["unit_code"] == unit_code].sort_values("month")
+    name = own["unit_name"].iloc[-1] if len(own) else unit_code
+    if own.empty:
+        _no_data(ax)
+    else:
+        kind = own["unit_type"].iloc[-1]
+        peers = history_units[history_units["unit_type"] == kind]
+        median = peers.groupby("month")["total"].median().sort_index()
+        ax.plot(median.index, median.to_numpy(), "--", color=_OTHER, label="同类单位中位数")
+        ax.plot(own["month"], own["total"], "o-", color=_HIGHLIGHT, label=f"{name}")
+        ax.legend(loc="best")
+        ax.tick_params(axis="x", rotation=45)
+    return _finish(
+        fig,
+        ax,
+        f"{name}（{unit_code}）近{own['month'].nunique()}个月综合得分趋势",
+        "月份",
+        "综合得分（分）",
+    )
+
+
+def indicator_scores(unit_indicators: pd.DataFrame, unit_code: str) -> Figure:
+    """Weighted score of each indicator of the unit against its (effective) weight."""
+    rows = unit_indicators[unit_indicators["unit_code"] == unit_code]
+    fig, ax = _axes(height=max(2.5, 0.6 * len(rows) + 1.2))
+    if rows.empty:
+        _no_data(ax)
+    else:
+        y = np.arange(len(rows))
+        ax.barh(y, rows["effective_weight"], color="#dee2e6", label="有效权重（满分）")
+        ax.barh(y, rows["weighted_score"].fillna(0), height=0.5, color="#1d3557", label="得分")
+        ax.set_yticks(y, rows["indicator_name"])
+        ax.invert_yaxis()
+        ax.legend(loc="lower right")
+    return _finish(fig, ax, f"{unit_code} 各指标加权得分与权重", "分", "指标")
+
+
+def p_chart(quality_pchart: pd.DataFrame, unit_code: str) -> Figure:
+    """p-chart of the unit's monthly inspection failure rate with 3σ limits."""
+    fig, ax = _axes()
+    rows = quality_pchart[quality_pchart["unit_code"] == unit_code].sort_values("month")
+    if rows.empty:
+        _no_data(ax, "无质检抽检记录")
+    else:
+        x = rows["month"].to_numpy()
+        ax.step(x, rows["ucl"], where="mid", color=_HIGHLIGHT, lw=1, label="控制上限 (3σ)")
+        ax.step(x, rows["lcl"], where="mid", color=_HIGHLIGHT, lw=1, ls=":", label="控制下限")
+        ax.axhline(rows["p_bar"].iloc[0], color=_OTHER, ls="--", label="中心线（平均不合格率）")
+        ax.plot(x, rows["fail_rate"], "o-", color="#1d3557", label="不合格率")
+        out = rows[rows["signal"].astype(bool)]
+        if len(out):
+            ax.plot(out["month"], out["fail_rate"], "s", color=_HIGHLIGHT, ms=10, label="失控点")
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.tick_params(axis="x", rotation=45)
+        ax.legend(loc="best", fontsize=9)
+    return _finish(fig, ax, f"{unit_code} 质检不合格率 p 控制图（按月）", "月份", "不合格率")
+
+
+def rank_intervals(intervals: pd.DataFrame, unit_code: str | None = None) -> Figure:
+    """Rank of each unit's pass rate with its 95 % bootstrap interval, one unit type."""
+    fig, ax = _axes(height=max(3.0, 0.35 * len(intervals) + 1.5))
+    if intervals.empty:
+        _no_data(ax, "无质检抽检记录")
+        title = "质检合格率排名区间"
+    else:
+        rows = intervals.sort_values("rank").reset_index(drop=True)
+        y = np.arange(len(rows))
+        colours = [_HIGHLIGHT if u == unit_code else "#1d3557" for u in rows["unit_code"]]
+        ax.hlines(y, rows["rank_low"], rows["rank_high"], colors=colours, lw=3)
+        ax.scatter(rows["rank"], y, color=colours, zorder=3)
+        ax.set_yticks(
+            y, [f"{n}（{c}）" for n, c in zip(rows["unit_name"], rows["unit_code"], strict=True)]
+        )
+        ax.invert_yaxis()
+        kind = UNIT_TYPES.get(rows["unit_type"].iloc[0], "")
+        title = f"{kind}质检合格率排名及95%区间（自助法）"
+    return _finish(fig, ax, title, "排名（1 = 合格率最高）", "单位")
+
+
+def tickets_by_stage(stages: pd.DataFrame, unit_code: str) -> Figure:
+    """The unit's tickets per stage: closed on time, closed late, open in time, open overdue."""
+    fig, ax = _axes()
+    rows = (
+        stages[stages["unit_code"] == unit_code].groupby("stage", sort=False).sum(numeric_only=True)
+    )
+    rows = rows.reindex([s for s in TICKET_STAGES if s in rows.index])
+    if rows.empty or rows["opened"].sum() == 0:
+        _no_data(ax, "本月无工单")
+    else:
+        parts = {
+            "按时办结": rows["closed_on_time"],
+            "超时办结": rows["closed"] - rows["closed_on_time"],
+            "未办结未超时": rows["still_open"] - rows["open_overdue"],
+            "未办结已超时": rows["open_overdue"],
+        }
+        colours = ["#2a9d8f", "#f4a261", "#8ab6d6", _HIGHLIGHT]
+        labels = [TICKET_STAGES[s] for s in rows.index]
+        bottom = np.zeros(len(rows))
+        for (label, values), colour in zip(parts.items(), colours, strict=True):
+            ax.bar(labels, values.to_numpy(), bottom=bottom, label=label, color=colour)
+            bottom += values.to_numpy()
+        ax.legend(loc="best", fontsize=9)
+    return _finish(fig, ax, f"{unit_code} 各环节工单与处理时限（流程监督）", "当前环节", "工单数")
+
+
+def funnel(funnel_units: pd.DataFrame, funnel_limits: pd.DataFrame) -> Figure:
+    """Funnel plot: each unit's pass rate against its inspections, 95 % and 99.8 % limits."""
+    fig, ax = _axes(9, 5.5)
+    if funnel_units.empty or funnel_limits.empty:
+        _no_data(ax, "无质检抽检记录")
+    else:
+        for level, style in ((0.95, "--"), (0.998, "-")):
+            lim = funnel_limits[funnel_limits["level"] == level].sort_values("n")
+            label = f"{level:.1%}控制限".replace(".0%", "%")
+            ax.plot(lim["n"], lim["lower"], style, color=_OTHER, lw=1, label=label)
+            ax.plot(lim["n"], lim["upper"], style, color=_OTHER, lw=1)
+        ax.axhline(funnel_limits["target"].iloc[0], color="#1d3557", lw=1, label="全部门合格率")
+        outside = funnel_units["position"] != "在控制限内"
+        ax.scatter(
+            funnel_units["inspected"],
+            funnel_units["pass_rate"],
+            c=np.where(outside, _HIGHLIGHT, "#1d3557"),
+        )
+        for row in funnel_units.itertuples():
+            ax.annotate(row.unit_name, (row.inspected, row.pass_rate), fontsize=8,
+                        xytext=(3, 3), textcoords="offset points")  # fmt: skip
+        ax.set_ylim(max(0.0, float(funnel_units["pass_rate"].min()) - 0.15), 1.01)
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.legend(loc="lower right")
+    return _finish(fig, ax, "各单位质检合格率漏斗图", "抽检数", "合格率")
+
+
+def league(headline: pd.DataFrame, unit_type: str) -> Figure:
+    """Totals of one unit type, best first, coloured by grade."""
+    rows = headline[headline["unit_type"] == unit_type].sort_values("total", ascending=False)
+    fig, ax = _axes(height=max(3.0, 0.38 * len(rows) + 1.5))
+    kind = UNIT_TYPES.get(unit_type, unit_type)
+    if rows.empty:
+        _no_data(ax)
+    else:
+        colours = [_GRADE_COLOURS.get(str(g), _OTHER) for g in rows["grade"]]
+        labels = [f"{n}（{c}）" for n, c in zip(rows["unit_name"], rows["unit_code"], strict=True)]
+        ax.barh(labels, rows["total"].fillna(0), color=colours)
+        ax.invert_yaxis()
+        for grade, colour in _GRADE_COLOURS.items():
+            ax.bar(0, 0, color=colour, label=f"等级 {grade}")
+        ax.legend(loc="lower right")
+    return _finish(fig, ax, f"{kind}综合得分排名", "综合得分（分）", kind)
+
+
+def budget(expenses_budget: pd.DataFrame) -> Figure:
+    """Paid to date against the budget to date, per expense category (yuan)."""
+    fig, ax = _axes(9, 4.5)
+    if expenses_budget.empty or "ytd_budget_fen" not in expenses_budget:
+        _no_data(ax, "无预算或报销数据")
+    else:
+        rows = expenses_budget
+        x = np.arange(len(rows))
+        paid = pd.to_numeric(rows["ytd_paid_fen"], errors="coerce").fillna(0) / 100
+        ax.bar(x - 0.2, rows["ytd_budget_fen"] / 100, 0.4, color="#dee2e6", label="累计预算")
+        over = rows["over_budget"].fillna(False).astype(bool).to_numpy()
+        ax.bar(x + 0.2, paid, 0.4, color=np.where(over, _HIGHLIGHT, "#1d3557"), label="累计已报销")
+        ax.set_xticks(x, rows["category"], rotation=30)
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v / 10000:.0f}万")
+        ax.legend(loc="best")
+    return _finish(
+        fig, ax, "报销台帐：年度累计支出与预算进度（红色为超进度）", "费用类别", "金额（元）"
+    )
+
+
+def leniency(inspector_leniency: pd.DataFrame) -> Figure:
+    """Each inspector's pass rate against the other inspectors' on the same staff."""
+    fig, ax = _axes()
+    if inspector_leniency.empty or "pass_rate" not in inspector_leniency:
+        _no_data(ax, "质检员不足两人，无法比较")
+    else:
+        rows = inspector_leniency.reset_index(drop=True)
+        flagged = (rows["verdict"] != "consistent").to_numpy()
+        labels = [
+            f"{n}（{i}）"
+            for n, i in zip(rows["name"].fillna(""), rows["inspector_id"], strict=True)
+        ]
+        x = np.arange(len(rows))
+        ax.bar(
+            x, rows["pass_rate"], color=np.where(flagged, _HIGHLIGHT, "#1d3557"), label="本人合格率"
+        )
+        ax.scatter(x, rows["others_pass_rate"], marker="_", s=600, color="k", zorder=3,
+                   label="其他质检员对同批人员的合格率")  # fmt: skip
+        for i in np.flatnonzero(flagged):
+            word = "偏宽松" if rows.loc[i, "verdict"] == "lenient" else "偏严格"
+            ax.annotate(
+                word,
+                (i, rows.loc[i, "pass_rate"]),
+                ha="center",
+                va="bottom",
+                color=_HIGHLIGHT,
+                fontsize=12,
+                xytext=(0, 4),
+                textcoords="offset points",
+            )
+        ax.set_xticks(x, labels, rotation=20)
+        ax.set_ylim(max(0.0, float(rows["pass_rate"].min()) - 0.15), 1.05)
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.legend(loc="lower right", fontsize=9)
+    return _finish(fig, ax, "质检员宽严度：本人合格率与他人对比", "质检员", "合格率")
+
+
+def sample_sizes(sampling_plan: pd.DataFrame, *, month: str, aql: float, level: str) -> Figure:
+    """Next month's sample size per unit, each bar labelled with its size."""
+    next_month = str(pd.Period(month, freq="M") + 1)
+    fig, ax = _axes(width=max(8.0, 0.45 * len(sampling_plan) + 2))
+    if sampling_plan.empty:
+        _no_data(ax)
+    else:
+        bars = ax.bar(sampling_plan["unit_code"], sampling_plan["n"], color=_OTHER)
+        ax.bar_label(bars)
+    return _finish(
+        fig,
+        ax,
+        f"{next_month} 各单位抽检样本量 (AQL {aql}%, 检验水平 {level})",
+        "单位编码",
+        "样本量（条）",
+    )

@@ -1,0 +1,534 @@
+"""Chinese headers and display formats of the reports' tables, declared once.
+
+:data:`HEADERS` maps every canonical column name the shared results use to the header
+a report shows; :func:`for_display` renames and formats a table for a report (money in
+fen as yuan with two decimals, rates as percentages, codes as Chinese labels, dates
+as ``YYYY-MM-DD``, booleans as 是/否, missing values as "—"); :func:`display` shows it.
+The few sentences the reports build from numbers (:func:`headline_text`,
+:func:`rank_text`) live here too, so that notebooks stay free of logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from kpilib.contract.schema import (
+    ARCHIVE_STATUSES,
+    COURSE_TYPES,
+    EXPENSE_STATUSES,
+    ROLES,
+    SEVERITIES,
+    TABLES,
+    TICKET_KINDS,
+    TICKET_STAGES,
+    UNIT_TYPES,
+)
+from kpilib.stats.plan import ACCEPT, REJECT, STANDARD
+from kpilib.stats.sampling import sample_size
+
+__all__ = [
+    "CODES",
+    "HEADERS",
+    "RATES",
+    "cochran_text",
+    "counts",
+    "display",
+    "for_display",
+    "headline_text",
+    "lot_verdicts_text",
+    "note",
+    "rank_text",
+    "sampling_basis_text",
+    "unit_heading",
+]
+
+MISSING = "—"
+
+#: Canonical column -> Chinese header. Input columns take the data contract's headers.
+HEADERS: dict[str, str] = {
+    **{c.name: c.alias for t in TABLES.values() for c in t.columns},
+    "amount_fen": "金额(元)",
+    "unit_code": "单位编码",
+    "unit_name": "单位名称",
+    "unit_type": "单位类型",
+    "name": "姓名",
+    "phone": "手机号码(脱敏)",
+    "phone_masked": "手机号码(脱敏)",
+    "actual_text": "实际值",
+    "target_text": "目标值",
+    "prev_actual_text": "上月实际值",
+    "id_number": "身份证号(脱敏)",
+    "role": "岗位",
+    "total": "综合得分",
+    "base": "基础得分",
+    "bonus": "加分",
+    "deduction": "扣分",
+    "rank": "排名",
+    "grade": "等级",
+    "vetoed": "是否否决",
+    "veto_reason": "否决原因",
+    "peers": "同类单位数",
+    "prev_total": "上月得分",
+    "prev_rank": "上月排名",
+    "prev_grade": "上月等级",
+    "change": "环比变化",
+    "indicator": "指标编码",
+    "indicator_name": "指标",
+    "method": "计分方法",
+    "actual": "实际值",
+    "target": "目标值",
+    "ratio": "达成比",
+    "raw_score": "得分率(%)",
+    "weight": "权重",
+    "effective_weight": "有效权重",
+    "weighted_score": "加权得分",
+    "applicable": "是否适用",
+    "flag": "标记",
+    "note": "说明",
+    "prev_actual": "上月实际值",
+    "prev_weighted_score": "上月加权得分",
+    "explanation": "得分说明",
+    "entity_type": "对象",
+    "entity_id": "编码",
+    "item": "项目",
+    "kind": "类型",
+    "message": "说明",
+    "records": "记录数",
+    "amount_yuan": "金额(元)",
+    "month": "月份",
+    "inspected": "抽检数",
+    "passed": "合格数",
+    "pass_rate": "合格率",
+    "ci_low": "95%区间下限",
+    "ci_high": "95%区间上限",
+    "fail_rate": "不合格率",
+    "p_bar": "中心线",
+    "lcl": "控制下限",
+    "ucl": "控制上限",
+    "z": "标准化偏差",
+    "signal": "是否失控",
+    "prev_pass_rate": "上月合格率",
+    "change_p": "环比检验p值",
+    "rank_low": "排名区间下界",
+    "rank_high": "排名区间上界",
+    "p_best": "排第一的概率",
+    "lower95": "95%下限",
+    "upper95": "95%上限",
+    "lower998": "99.8%下限",
+    "upper998": "99.8%上限",
+    "position": "位置",
+    "inspector_id": "质检员工号",
+    "others_inspected": "其他质检员抽检数",
+    "others_passed": "其他质检员合格数",
+    "others_pass_rate": "其他质检员合格率",
+    "odds_ratio": "比值比",
+    "excess_passes": "超额合格数",
+    "p_value": "p值",
+    "p_holm": "Holm校正p值",
+    "verdict": "判定",
+    "double_checked": "复检记录数",
+    "agreement": "一致率",
+    "passed_other_failed": "本人判合格他人判不合格",
+    "failed_other_passed": "本人判不合格他人判合格",
+    "kappa": "Cohen κ",
+    "opened": "受理数",
+    "closed": "办结数",
+    "closed_on_time": "按时办结数",
+    "on_time_rate": "及时率",
+    "still_open": "未办结数",
+    "open_overdue": "未办结已超时",
+    "mean_satisfaction": "平均满意度",
+    "closed_late": "超时办结数",
+    "overdue": "超时合计",
+    "major_overdue": "严重项逾期",
+    "elapsed_hours": "已用时长(小时)",
+    "hours_over_limit": "超时(小时)",
+    "status": "状态",
+    "open": "未关闭",
+    "major_open": "严重项未关闭",
+    "raised_this_month": "本月提出",
+    "closed_this_month": "本月关闭",
+    "mean_days_to_close": "平均关闭天数",
+    "days_overdue": "逾期天数",
+    "contracts": "合同数",
+    "archived": "已归档",
+    "partial": "部分归档",
+    "missing": "未归档",
+    "completeness": "归档完整率",
+    "documents_missing": "缺失材料数",
+    "status_conflict": "状态与材料矛盾",
+    "due": "应报数",
+    "on_time": "按时报送",
+    "late": "迟报",
+    "not_submitted": "未报送",
+    "timeliness_rate": "报送及时率",
+    "mean_days_late": "平均迟报天数",
+    "not_yet_due": "未到期",
+    "days_late": "迟报天数",
+    "staff": "人数",
+    "trained": "参训人数",
+    "assessed": "参加认证人数",
+    "qualified": "达标",
+    "attainment_rate": "任职资格达标率",
+    "training_hours": "培训学时",
+    "hours_per_staff": "人均学时",
+    "mean_exam_score": "平均考试成绩",
+    "courses": "课程数",
+    "qualification_courses": "认证课程数",
+    "category": "费用类别",
+    "in_budget": "预算内类别",
+    "claims": "报销单数",
+    "claimed_fen": "本月申请(元)",
+    "paid_fen": "本月已报销(元)",
+    "pending_fen": "审批中(元)",
+    "rejected_fen": "已退回(元)",
+    "annual_budget_fen": "年度预算(元)",
+    "month_budget_fen": "本月预算(元)",
+    "ytd_budget_fen": "累计预算(元)",
+    "ytd_paid_fen": "累计已报销(元)",
+    "used_share": "预算执行率",
+    "over_budget": "超进度",
+    "issue": "问题类型",
+    "submitted_total": "上报总分",
+    "recomputed_total": "复算总分",
+    "difference": "差异",
+    "submitted_score": "上报指标得分",
+    "recomputed_score": "复算指标得分",
+    "differing_indicators": "不一致指标",
+    "group": "组别",
+    "computed_fen": "复算金额(元)",
+    "expected_fen": "流水合计(元)",
+    "difference_fen": "差额(元)",
+    "ok": "是否一致",
+    "count": "人数/单位数",
+    "scored": "参评数",
+    "share": "实际占比",
+    "quota_share": "规定占比",
+    "source": "来源",
+    "row": "行号",
+    "column": "列",
+    "value": "值",
+    "severity": "级别",
+    "score": "得分",
+    # next month's inspection plan (GB/T 2828.1)
+    "lot_size": "批量(本月办结工单)",
+    "code_letter": "样本量字码",
+    "letter": "采用方案字码",
+    "n": "样本量",
+    "ac": "接收数Ac",
+    "re": "拒收数Re",
+    "full_inspection": "全检",
+    "aql": "AQL(%)",
+    "level": "检验水平",
+    "seed": "随机种子",
+    "judged": "计入判定数",
+    "defects": "不合格数",
+    "n_cochran": "Cochran样本量",
+    "margin_at_n": "计划样本量的误差限(±)",
+}
+
+#: Columns holding a share in [0, 1], shown as a percentage.
+RATES = frozenset(
+    {
+        "pass_rate", "ci_low", "ci_high", "fail_rate", "p_bar", "lcl", "ucl", "prev_pass_rate",
+        "lower95", "upper95", "lower998", "upper998", "others_pass_rate", "agreement",
+        "on_time_rate", "completeness", "timeliness_rate", "attainment_rate", "used_share",
+        "share", "quota_share", "p_best",
+    }
+)  # fmt: skip
+
+#: Column -> code -> Chinese label.
+CODES: dict[str, dict[str, str]] = {
+    "role": ROLES,
+    "unit_type": UNIT_TYPES,
+    "group": {**ROLES, **UNIT_TYPES},
+    "entity_type": {"staff": "人员", "unit": "单位"},
+    "kind": {
+        **TICKET_KINDS,
+        "not_applicable": "不适用",
+        "cap": "封顶",
+        "floor": "低于下限",
+        "bonus": "加分",
+        "deduction": "扣分",
+        "bonus_cap": "加分封顶",
+        "deduction_cap": "扣分封顶",
+        "clamp": "总分截断",
+        "veto": "一票否决",
+        "grade": "等级调整",
+        "not_scored": "未计分",
+    },
+    "flag": {"cap": "封顶", "floor": "低于下限", "not_applicable": "不适用", "": ""},
+    "stage": TICKET_STAGES,
+    "severity": {**SEVERITIES, "warning": "提示", "error": "错误"},
+    "status": {
+        **EXPENSE_STATUSES,
+        "closed_late": "超时办结",
+        "open_overdue": "未办结已超时",
+        "late": "迟报",
+        "not_submitted": "未报送",
+    },
+    "archive_status": ARCHIVE_STATUSES,
+    "course_type": COURSE_TYPES,
+    "verdict": {"lenient": "偏宽松 ⚠", "strict": "偏严格 ⚠", "consistent": "与他人一致"},
+    "issue": {
+        "mismatch": "总分不符",
+        "indicator_mismatch": "指标得分不符",
+        "missing": "漏报人员",
+        "extra": "多报人员",
+    },
+    "method": {
+        "completion": "完成率法",
+        "tiered": "三档计分法",
+        "reverse": "逆向指标法",
+        "efficacy": "功效系数法",
+        "efficacy_tiered": "分档功效系数法",
+        "rank": "排名计分法",
+        "step": "阶梯计分法",
+    },
+}
+
+
+def _yuan(value: object) -> str:
+    """Integer fen as yuan with two decimals and thousands separators, exactly.
+
+    >>> _yuan(123456789), _yuan(-5), _yuan(None)
+    ('1,234,567.89', '-0.05', '—')
+    """
+    if value is None or pd.isna(value):
+        return MISSING
+    fen = int(value)
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
+
+
+def _rate(value: object) -> str:
+    return MISSING if value is None or pd.isna(value) else f"{float(value):.1%}"
+
+
+def _number(value: object) -> str:
+    return MISSING if value is None or pd.isna(value) else f"{float(value):,.2f}"
+
+
+def _boolean(value: object) -> str:
+    return MISSING if value is None or pd.isna(value) else ("是" if bool(value) else "否")
+
+
+def _format(column: str, values: pd.Series, rates: Iterable[str], as_text: bool) -> pd.Series:
+    if column in CODES:
+        return values.map(lambda v: CODES[column].get(v, v) if isinstance(v, str) else v)
+    if column.endswith("_fen"):
+        if as_text:
+            return values.map(_yuan)
+        return values.map(lambda v: np.nan if pd.isna(v) else int(v) / 100)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.map(_boolean)
+    if column in rates:
+        return values.map(_rate) if as_text else values
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        has_time = bool(((values.dt.hour + values.dt.minute + values.dt.second) > 0).any())
+        text = values.dt.strftime("%Y-%m-%d %H:%M" if has_time else "%Y-%m-%d")
+        return text.fillna(MISSING)
+    if pd.api.types.is_float_dtype(values.dtype):
+        return values.map(_number) if as_text else values.round(2)
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return values.astype(object).where(values.notna(), MISSING) if as_text else values
+    return values.astype(object).where(values.notna(), MISSING) if as_text else values
+
+
+def for_display(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    rates: Iterable[str] = (),
+    headers: Mapping[str, str] | None = None,
+    as_text: bool = True,
+) -> pd.DataFrame:
+    """Return ``frame`` as a report shows it: chosen columns, formatted, Chinese headers.
+
+    Parameters
+    ----------
+    frame : a table with canonical column names.
+    columns : the columns to show, in order (default all).
+    rates : further columns to show as percentages (besides :data:`RATES`).
+    headers : per-call headers overriding :data:`HEADERS`.
+    as_text : True (reports): every value as text. False (Excel): numbers stay
+        numbers, money in yuan as float, rates as fractions; codes and headers as for text.
+
+    Returns
+    -------
+    DataFrame with headers from :data:`HEADERS` (a column without one keeps its name)
+    and an index counting rows from 1.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"unit_code": ["X01"], "role": ["service_staff"],
+    ...     "pass_rate": [0.9523], "paid_fen": [123456], "vetoed": [False]})
+    >>> for_display(t).iloc[0].tolist()
+    ['X01', '服务人员', '95.2%', '1,234.56', '否']
+    >>> for_display(t).columns.tolist()
+    ['单位编码', '岗位', '合格率', '本月已报销(元)', '是否否决']
+    """
+    columns = list(frame.columns if columns is None else columns)
+    unknown = [c for c in columns if c not in frame.columns]
+    if unknown:
+        raise KeyError(f"no column(s) {unknown} to display (columns are {list(frame.columns)})")
+    all_rates = RATES | set(rates)
+    names = {**HEADERS, **(headers or {})}
+    out = pd.DataFrame({names.get(c, c): _format(c, frame[c], all_rates, as_text) for c in columns})
+    out.index = pd.RangeIndex(1, len(out) + 1)
+    return out
+
+
+def display(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    rates: Iterable[str] = (),
+    headers: Mapping[str, str] | None = None,
+    empty: str = "（本月无记录）",
+) -> None:
+    """Show :func:`for_display` of ``frame`` in the notebook; a short note when it is empty."""
+    from IPython.display import Markdown
+    from IPython.display import display as show
+
+    if frame.empty:
+        show(Markdown(empty))
+        return
+    with pd.option_context("display.max_colwidth", None, "display.max_rows", None):
+        show(for_display(frame, columns, rates=rates, headers=headers))
+
+
+def headline_text(headline: pd.DataFrame, unit_code: str) -> str:
+    """One unit's headline in Markdown: total, grade, rank among peers, change on last month.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"unit_code": ["X01"], "unit_name": ["临源县"],
+    ...     "unit_type": ["county"], "total": [80.274], "rank": [3], "grade": ["A"],
+    ...     "vetoed": [False], "veto_reason": [""], "peers": [12], "prev_total": [78.0],
+    ...     "prev_rank": [5], "prev_grade": ["B"], "change": [2.274]})
+    >>> text = headline_text(h, "X01")
+    >>> text.split("；")[0]
+    '**临源县（X01）** 本月综合得分 **80.27** 分，等级 **A**，在 12 个县市公司中排第 **3** 名'
+    >>> text.split("；")[1]
+    '上月 78.00 分（第 5 名，等级 B），环比 +2.27 分。'
+    """
+    row = headline.set_index("unit_code").loc[unit_code]
+    kind = UNIT_TYPES.get(row["unit_type"], row["unit_type"])
+    total = "未计分" if pd.isna(row["total"]) else f"**{row['total']:.2f}** 分"
+    grade = MISSING if pd.isna(row["grade"]) else row["grade"]
+    rank = MISSING if pd.isna(row["rank"]) else int(row["rank"])
+    text = (
+        f"**{row['unit_name']}（{unit_code}）** 本月综合得分 {total}，等级 **{grade}**，"
+        f"在 {int(row['peers'])} 个{kind}中排第 **{rank}** 名"
+    )
+    if pd.isna(row["prev_total"]):
+        text += "；上月无可比数据。"
+    else:
+        text += (
+            f"；上月 {row['prev_total']:.2f} 分（第 {int(row['prev_rank'])} 名，"
+            f"等级 {row['prev_grade']}），环比 {row['change']:+.2f} 分。"
+        )
+    if bool(row["vetoed"]):
+        text += f"\n\n⚠ **一票否决**：{row['veto_reason']}"
+    return text
+
+
+def rank_text(intervals: pd.DataFrame, unit_code: str) -> str:
+    """The unit's quality pass-rate rank with its interval, in Markdown.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"unit_code": ["X01"], "pass_rate": [0.8333], "inspected": [24],
+    ...     "rank": [11.0], "rank_low": [2.0], "rank_high": [12.0], "peers": [12]})
+    >>> print(rank_text(r, "X01"))
+    质检合格率 83.3%（抽检 24 件）在 12 个同类单位中排第 11 名，95% 排名区间为第 2 至第 12 名。
+    """
+    rows = intervals[intervals["unit_code"] == unit_code]
+    if rows.empty:
+        return "本月本单位无质检抽检记录，不参与合格率排名。"
+    row = rows.iloc[0]
+    rank = f"{row['rank']:g}"
+    return (
+        f"质检合格率 {row['pass_rate']:.1%}（抽检 {int(row['inspected'])} 件）在 "
+        f"{int(row['peers'])} 个同类单位中排第 {rank} 名，95% 排名区间为第 "
+        f"{row['rank_low']:g} 至第 {row['rank_high']:g} 名。"
+    )
+
+
+def unit_heading(headline: pd.DataFrame, month: str) -> str:
+    """The unit report's title in Markdown, from the unit's one-row headline.
+
+    >>> unit_heading(pd.DataFrame({"unit_code": ["X01"], "unit_name": ["临源县"]}), "2026-10")
+    '# 临源县（X01）2026-10 月度考核报告'
+    """
+    if len(headline) != 1:
+        raise ValueError(f"expected the headline of one unit, got {len(headline)} rows")
+    row = headline.iloc[0]
+    return f"# {row['unit_name']}（{row['unit_code']}）{month} 月度考核报告"
+
+
+def note(notes: pd.DataFrame, key: str) -> str:
+    """The text the reports quote under ``key`` in the shared ``notes`` table.
+
+    >>> note(pd.DataFrame({"key": ["rank_basis"], "text": ["依据……"]}), "rank_basis")
+    '依据……'
+    """
+    texts = notes.set_index("key")["text"]
+    if key not in texts.index:
+        raise KeyError(f"no note {key!r} (notes are {sorted(texts.index)})")
+    return str(texts[key])
+
+
+def counts(frame: pd.DataFrame, column: str, count_header: str) -> pd.DataFrame:
+    """Rows per value of ``column`` in first-seen order, as a table with Chinese headers.
+
+    >>> table = counts(pd.DataFrame({"unit_code": ["X02", "X01", "X02"]}), "unit_code", "条数")
+    >>> table.columns.tolist(), table.to_numpy().tolist()
+    (['单位编码', '条数'], [['X02', 2], ['X01', 1]])
+    """
+    table = frame[column].value_counts(sort=False).rename_axis(column).reset_index()
+    return for_display(table, [column, "count"], headers={"count": count_header})
+
+
+def sampling_basis_text(
+    tables: Mapping[str, pd.DataFrame], *, month: str, aql: float, level: str
+) -> str:
+    """The sampling plan's basis in Markdown: standard, level, AQL, lot, draw, seed, count."""
+    next_month = str(pd.Period(month, freq="M") + 1)
+    seed = int(tables["sampling_plan"]["seed"].iloc[0])
+    return (
+        f"## 抽样依据\n\n"
+        f"- 标准：{STANDARD}\n"
+        f"- 检验水平：{level}；接收质量限 AQL：{aql}%\n"
+        f"- 批：每个单位 {month} 已办结的工单；样本量字码查表 1，方案查表 2-A（沿箭头取所指方案）\n"
+        f"- 方案样本量不小于批量时全检；批量为 1 时全检\n"
+        f"- 抽取：各单位内简单随机不放回抽样，随机种子 {seed}，可复现；"
+        f"质检员均衡随机指派，不检本人\n"
+        f"- 应检记录共 {len(tables['sampling_list'])} 条，于 {next_month} 完成检查"
+    )
+
+
+def lot_verdicts_text(verdicts: pd.DataFrame, *, month: str) -> str:
+    """This month's lot verdicts against the plan, in Markdown."""
+    accepted = int((verdicts["verdict"] == ACCEPT).sum())
+    rejected = int((verdicts["verdict"] == REJECT).sum())
+    return (
+        f"## {month} 抽检对照计划的批判定\n\n"
+        f"不合格数 ≤ Ac 判接收，≥ Re 判拒收；一条记录任一次检查不合格即计为不合格。"
+        f"本月接收 {accepted} 个单位，拒收 {rejected} 个单位。"
+    )
+
+
+def cochran_text() -> str:
+    """Why the inspection plan's samples are smaller than a pass-rate estimate needs."""
+    return (
+        f"## 估计合格率所需样本量（Cochran）\n\n"
+        f"若要以 95% 置信度把合格率估计到 ±5 个百分点（p 取 0.5，最保守），"
+        f"总体很大时需 {sample_size(0.05)} 条（Cochran 1977，n₀ = z²p(1−p)/e²）；"
+        f"有限批量按 n = n₀/(1 + (n₀ − 1)/N) 修正。抽检方案控制的是批的接收风险，"
+        f"样本量通常远小于此，据其估计的合格率误差限见最后一列。"
+    )

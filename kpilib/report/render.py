@@ -1,0 +1,216 @@
+"""Rendered output: executed notebooks to self-contained HTML, and the index page.
+
+A report is the executed notebook exported with nbconvert's ``lab`` template,
+without code cells, prompts or scripts loaded from the internet: figures are
+already ``data:`` URIs in the notebook's outputs, the page declares
+``<html lang="zh-CN">`` and a CJK font stack for its text (the figures carry
+their own font, see :mod:`kpilib.report.fonts`).
+
+Pages are written with :func:`kpilib.report.store.write_text_atomic`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from kpilib.report.fonts import WEB_FONT_FAMILY, FontSubset, embedded_font_face
+from kpilib.report.store import write_text_atomic
+
+#: CSS font stack for Chinese text in the browser: the reader's own Chinese fonts
+#: (Windows, macOS, Linux), then the subset embedded in the page (kpilib.report.fonts).
+FONT_STACK = (
+    '"Microsoft YaHei", "微软雅黑", "PingFang SC", "Hiragino Sans GB", '
+    '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
+    f'"{WEB_FONT_FAMILY}", sans-serif'
+)
+
+_REPORT_TEMPLATE = """\
+{%- extends 'index.html.j2' -%}
+{%- block header -%}
+{{ super() | replace('<html lang="zh">', '<html lang="zh-CN">') }}
+{%- endblock header -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style type="text/css">
+:root {
+  --jp-content-font-family: FONT_STACK;
+  --jp-ui-font-family: FONT_STACK;
+}
+body { max-width: 1200px; margin: 0 auto; padding: 1em 2em; }
+</style>
+{%- endblock html_head_css -%}
+""".replace("FONT_STACK", FONT_STACK)
+
+# --------------------------------------------------------------------------- reports
+
+
+@cache
+def _exporter():
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({"kpilib_report.html.j2": _REPORT_TEMPLATE})],
+        template_file="kpilib_report.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        embed_images=True,
+        language_code="zh",
+    )
+
+
+def notebook_to_html(notebook: str | Path, *, title: str, font: FontSubset | None = None) -> str:
+    """Return an executed notebook as a self-contained HTML page without code.
+
+    Markdown and outputs are kept; code cells' inputs, prompts and the cells
+    papermill adds on failure are dropped. ``font``: see :func:`with_embedded_font`.
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells = [
+        cell
+        for cell in nb.cells
+        if "papermill-error-cell-tag" not in cell.metadata.get("tags", [])
+        and "remove-cell" not in cell.metadata.get("tags", [])
+    ]
+    body, _ = _exporter().from_notebook_node(
+        nb, resources={"metadata": {"name": title, "path": str(Path(notebook).parent)}}
+    )
+    return with_embedded_font(body, font)
+
+
+def with_embedded_font(page: str, font: FontSubset | None = None) -> str:
+    """Return ``page`` with the CJK glyphs it uses embedded in its ``<head>``.
+
+    Without this a reader whose machine has no Chinese font sees empty boxes.
+    ``font`` is a subset made once for many pages (:func:`run_font_text`); the
+    characters of ``page`` it lacks get a subset of their own.
+    """
+    rules = [] if font is None else [font.css]
+    rest = page if font is None else font.missing(page)
+    rules.append(embedded_font_face(rest) if rest else "")
+    rule = "\n".join(r for r in rules if r)
+    if not rule:
+        return page
+    head_end = page.index("</head>")
+    return f"{page[:head_end]}<style>{rule}</style>\n{page[head_end:]}"
+
+
+def run_font_text(tables: Iterable[pd.DataFrame], notebooks: Iterable[str | Path]) -> str:
+    """The characters a run's pages can show: its tables' text, notebooks and labels.
+
+    Every text value of ``tables``, every cell of ``notebooks`` and the source of the
+    report layer (headers, labels and sentences live there), once each.
+    """
+    chars: set[str] = set()
+    for frame in tables:
+        for column in frame.columns:
+            chars.update(str(column))
+            if not pd.api.types.is_numeric_dtype(frame[column]):
+                for value in frame[column].drop_duplicates().tolist():
+                    chars.update(str(value))
+    for path in notebooks:
+        chars.update(Path(path).read_text(encoding="utf-8"))
+    for path in Path(__file__).parent.glob("*.py"):
+        chars.update(path.read_text(encoding="utf-8"))
+    return "".join(sorted(c for c in chars if ord(c) >= 0x2000))
+
+
+def render_report(
+    notebook: str | Path, html_path: str | Path, *, title: str, font: FontSubset | None = None
+) -> Path:
+    """Render an executed notebook to ``html_path`` (written atomically); return the path."""
+    write_text_atomic(html_path, notebook_to_html(notebook, title=title, font=font))
+    return Path(html_path)
+
+
+# --------------------------------------------------------------------------- index page
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One line of the index page.
+
+    ``score`` and ``grade`` are None until the scorecard provides them;
+    ``href`` is relative to the index page (None: nothing to link).
+    """
+
+    section: str
+    code: str
+    name: str
+    status: str
+    href: str | None
+    score: float | None = None
+    grade: str | None = None
+    detail: str = ""
+
+
+_STATUS_LABELS = {"ok": "完成", "skipped": "未变更 (沿用)", "failed": "失败"}
+
+_INDEX_CSS = f"""
+body {{ font-family: {FONT_STACK}; max-width: 1100px; margin: 2em auto; padding: 0 1em;
+       color: #222; }}
+table {{ border-collapse: collapse; width: 100%; margin-bottom: 2em; }}
+th, td {{ border: 1px solid #ccc; padding: 0.35em 0.7em; text-align: left; }}
+th {{ background: #f0f3f7; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+tr.failed td {{ background: #fdecea; }}
+.status-failed {{ color: #b00020; font-weight: bold; }}
+.detail {{ color: #666; font-size: 0.9em; }}
+"""
+
+
+def index_html(
+    month: str, rows: Sequence[IndexRow], *, note: str = "", font: FontSubset | None = None
+) -> str:
+    """Return the month's index page: one table per section, every report linked."""
+    esc = html.escape
+    sections: dict[str, list[IndexRow]] = {}
+    for row in rows:
+        sections.setdefault(row.section, []).append(row)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN">',
+        '<head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
+        f"<title>{esc(month)} 月度考核报告 (monthly assessment reports)</title>",
+        f"<style>{_INDEX_CSS}</style></head>",
+        "<body>",
+        f"<h1>{esc(month)} 月度考核报告</h1>",
+    ]
+    if note:
+        parts.append(f"<p>{esc(note)}</p>")
+    for section, section_rows in sections.items():
+        parts += [
+            f"<h2>{esc(section)}</h2>",
+            "<table><thead><tr><th>编码</th><th>名称</th><th>综合得分</th><th>等级</th>"
+            "<th>状态</th><th>报告</th></tr></thead><tbody>",
+        ]
+        for row in section_rows:
+            score = "—" if row.score is None else f"{row.score:.2f}"
+            link = (
+                f'<a href="{esc(row.href, quote=True)}">打开</a>' if row.href is not None else "—"
+            )
+            detail = f'<div class="detail">{esc(row.detail)}</div>' if row.detail else ""
+            parts.append(
+                f'<tr class="{esc(row.status)}"><td>{esc(row.code)}</td><td>{esc(row.name)}</td>'
+                f'<td class="num">{score}</td><td>{esc(row.grade or "—")}</td>'
+                f'<td class="status-{esc(row.status)}">'
+                f"{esc(_STATUS_LABELS.get(row.status, row.status))}{detail}</td>"
+                f"<td>{link}</td></tr>"
+            )
+        parts.append("</tbody></table>")
+    parts += ["</body>", "</html>", ""]
+    return with_embedded_font("\n".join(parts), font)

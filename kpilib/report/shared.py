@@ -1,0 +1,717 @@
+"""Every table the month's reports show, computed once (the shared results of ``kpi run``).
+
+:func:`build_shared_results` turns one validated month (plus the earlier months found
+in the data folder) into plain DataFrames with canonical column names; the runner
+stores them as parquet (:mod:`kpilib.report.store`) and the notebooks read them through
+:class:`kpilib.report.results.Results`.
+
+Privacy by construction: the ``staff`` table and every staff-level table carry phone
+and ID numbers masked (:func:`kpilib.report.privacy.masked`), and data-quality notes have any
+phone or ID number in their text masked, so raw numbers never reach the parquet files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kpilib.contract.load import load_month
+from kpilib.contract.month_data import MonthData
+from kpilib.duties import archive, audit, checks, ledger, process, timeliness, training
+from kpilib.duties.facts import score_month
+from kpilib.errors import KpiError
+from kpilib.paths import PARAMS_DIR
+from kpilib.report import privacy
+from kpilib.report.labels import CODES
+from kpilib.report.store import (
+    cache_key,
+    library_hash,
+    month_input_hashes,
+    read_cached,
+    write_cached,
+)
+from kpilib.scoring.scheme import Scheme, load_scheme
+from kpilib.scoring.scorecard import Scorecard
+from kpilib.stats import inference as stats
+from kpilib.stats import plan, quality
+from kpilib.stats.sampling import InspectionLevel
+
+__all__ = [
+    "RANK_BOOTSTRAP",
+    "SHARED_TABLES",
+    "build_shared_results",
+    "load_budget",
+    "scheme_for",
+]
+
+#: Bootstrap replicates of the rank intervals.
+RANK_BOOTSTRAP = 10_000
+#: What the rank interval is computed on, in the reports' words.
+RANK_BASIS = (
+    "排名区间依据质检合格率（合格数/抽检数）：在同类单位（县市公司或中心）内，"
+    f"按各单位的二项分布做参数自助抽样 {RANK_BOOTSTRAP} 次，取排名的 2.5% 与 97.5% 分位数。"
+    "综合得分是全员普查计算，没有抽样误差模型，故只给名次、不给区间。"
+    "注意：合格率接近并列时，自助法排名区间并不可靠（Hall & Miller 2009）；"
+    "全部合格或全部不合格的单位在自助抽样中不会变化。"
+)
+
+_PHONE_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_ID_TEXT = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+
+
+@dataclass(frozen=True)
+class _Scored:
+    month: str
+    data: MonthData
+    card: Scorecard
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def scheme_for(year: int, *, params_dir: Path = PARAMS_DIR) -> Scheme:
+    """Load ``params/scheme-<year>.yaml``; FileNotFoundError naming the file when absent."""
+    path = params_dir / f"scheme-{year}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(f"no scoring scheme for {year}: {path} does not exist")
+    return load_scheme(path)
+
+
+def load_budget(year: int, *, params_dir: Path = PARAMS_DIR) -> dict[str, int] | None:
+    """Category -> annual budget in fen from ``params/budget-<year>.yaml``; None when absent."""
+    import yaml
+
+    path = params_dir / f"budget-{year}.yaml"
+    if not path.is_file():
+        return None
+    return ledger.budget_from_mapping(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def _previous_months(month: str, count: int) -> list[str]:
+    """The ``count`` months before ``month``, oldest first.
+
+    >>> _previous_months("2026-02", 3)
+    ['2025-11', '2025-12', '2026-01']
+    """
+    end = pd.Period(month, freq="M")
+    return [str(end - k) for k in range(count, 0, -1)]
+
+
+def _note(unit_code: str, source: str, message: str, severity: str = "warning") -> dict:
+    return {
+        "unit_code": unit_code,
+        "source": source,
+        "row": pd.NA,
+        "column": "",
+        "value": "",
+        "severity": severity,
+        "message": message,
+    }
+
+
+def _scored_month(
+    data_dir: Path, month: str, scheme: Scheme, scheme_hash: str, cache_dir: Path | None
+) -> _Scored:
+    """Load and score one earlier month, from the cache when its inputs are unchanged.
+
+    The cache entry's key is the month's input file hashes, the scheme and the
+    library code, so correcting one month's file recomputes that month only.
+    """
+    key = ""
+    if cache_dir is not None:
+        key = cache_key(
+            {
+                "inputs": month_input_hashes(data_dir / month),
+                "scheme": scheme_hash,
+                "kpilib": library_hash(),
+            }
+        )
+        cached = read_cached(cache_dir, month, key)
+        if cached is not None:
+            return cached
+    data = load_month(data_dir, month)
+    scored = _Scored(month, replace(data, warnings=()), score_month(data, scheme))
+    if cache_dir is not None:
+        write_cached(cache_dir, month, key, scored)
+    return scored
+
+
+def _history(
+    data_dir: Path | None,
+    month: str,
+    scheme: Scheme,
+    count: int,
+    cache_dir: Path | None = None,
+) -> tuple[list[_Scored], list[dict]]:
+    """Load and score the ``count`` months before ``month``; problems become notes."""
+    scored: list[_Scored] = []
+    notes: list[dict] = []
+    if data_dir is None or count <= 0:
+        return scored, notes
+    scheme_hash = cache_key({"scheme": repr(scheme)})
+    missing = []
+    for earlier in _previous_months(month, count):
+        if not (Path(data_dir) / earlier).is_dir():
+            missing.append(earlier)
+            continue
+        try:
+            scored.append(_scored_month(Path(data_dir), earlier, scheme, scheme_hash, cache_dir))
+        except (KpiError, ValueError) as exc:
+            first = str(exc).splitlines()[0]
+            notes.append(
+                _note("", f"{earlier} 历史数据", f"{earlier} 的数据未通过校验，未计入趋势：{first}")
+            )
+    if missing:
+        notes.append(
+            _note(
+                "",
+                "历史数据",
+                f"数据目录中缺少 {len(missing)} 个月（{missing[0]} 至 {missing[-1]} 之间："
+                f"{'、'.join(missing)}），趋势图中这些月份空缺",
+            )
+        )
+    return scored, notes
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _with_unit(frame: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
+    unit_of = staff.drop_duplicates("staff_id").set_index("staff_id")["unit_code"]
+    return frame.assign(unit_code=frame["staff_id"].map(unit_of))
+
+
+def _headline(current: Scorecard, previous: Scorecard | None) -> pd.DataFrame:
+    units = current.units
+    out = units[
+        ["unit_code", "name", "unit_type", "total", "rank", "grade", "vetoed", "veto_reason"]
+    ].rename(columns={"name": "unit_name"})
+    out["peers"] = out.groupby("unit_type")["unit_code"].transform("size").astype("int64")
+    if previous is not None:
+        prev = previous.units.set_index("unit_code")
+        out["prev_total"] = out["unit_code"].map(prev["total"]).astype("float64")
+        out["prev_rank"] = out["unit_code"].map(prev["rank"]).astype("Int64")
+        out["prev_grade"] = out["unit_code"].map(prev["grade"]).astype("string")
+    else:
+        out["prev_total"] = np.nan
+        out["prev_rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["prev_grade"] = pd.array([pd.NA] * len(out), dtype="string")
+    out["change"] = out["total"] - out["prev_total"]
+    out["grade"] = out["grade"].astype("string")
+    return out.reset_index(drop=True)
+
+
+def _format_actual(value: float, unit: str) -> str:
+    if pd.isna(value):
+        return "—"
+    if unit == "%":
+        return f"{value:.1%}"
+    if unit == "元":
+        return f"{value:,.2f}元"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") + unit
+
+
+def _explain(row: pd.Series, scheme: Scheme) -> str:
+    ind = scheme.indicators.get(row["indicator"])
+    unit = ind.unit if ind is not None else ""
+    name = row["indicator_name"]
+    if not row["applicable"]:
+        return f"{name}：本月不适用（{row['note'] or '无数据'}），其权重按比例分给其余指标。"
+    target = "" if pd.isna(row["target"]) else f"，目标 {_format_actual(row['target'], unit)}"
+    text = (
+        f"{name}：实际 {_format_actual(row['actual'], unit)}{target}，"
+        f"按{CODES['method'].get(row['method'], row['method'])}得 {row['raw_score']:.1f}%，"
+        f"权重 {row['weight']:g}"
+    )
+    if abs(row["effective_weight"] - row["weight"]) > 1e-9:
+        text += f"（重新分配后 {row['effective_weight']:.2f}）"
+    text += f"，计 {row['weighted_score']:.2f} 分。"
+    if row["note"]:
+        text += f"{row['note']}。"
+    return text
+
+
+def _unit_indicators(
+    current: Scorecard, previous: Scorecard | None, scheme: Scheme
+) -> pd.DataFrame:
+    long = current.long[current.long["entity_type"] == "unit"].copy()
+    cols = [
+        "unit_code", "indicator", "indicator_name", "method", "actual", "target", "ratio",
+        "raw_score", "weight", "effective_weight", "weighted_score", "applicable", "flag", "note",
+    ]  # fmt: skip
+    long = long.rename(columns={"entity_id": "unit_code_"}).drop(columns=["unit_code"])
+    long = long.rename(columns={"unit_code_": "unit_code"})[cols]
+    if previous is not None:
+        prev = previous.long[previous.long["entity_type"] == "unit"]
+        prev = prev.rename(
+            columns={"actual": "prev_actual", "weighted_score": "prev_weighted_score"}
+        )[["entity_id", "indicator", "prev_actual", "prev_weighted_score"]]
+        long = long.merge(
+            prev.rename(columns={"entity_id": "unit_code"}),
+            on=["unit_code", "indicator"],
+            how="left",
+        )
+    else:
+        long["prev_actual"] = np.nan
+        long["prev_weighted_score"] = np.nan
+    units_of = {code: ind.unit for code, ind in scheme.indicators.items()}
+    unit = long["indicator"].map(units_of).fillna("")
+    for col in ("actual", "target", "prev_actual"):
+        long[f"{col}_text"] = [_format_actual(v, u) for v, u in zip(long[col], unit, strict=True)]
+    long["explanation"] = [_explain(r, scheme) for _, r in long.iterrows()]
+    return long.reset_index(drop=True)
+
+
+def _staff_scorecard(card: Scorecard, staff: pd.DataFrame) -> pd.DataFrame:
+    phones = privacy.masked(staff[["staff_id", "phone"]]).rename(columns={"phone": "phone_masked"})
+    out = card.staff.merge(phones, on="staff_id", how="left")
+    first = ["staff_id", "name", "unit_code", "role", "phone_masked"]
+    out = out[first + [c for c in out.columns if c not in first]]
+    out["grade"] = out["grade"].astype("string")
+    return out
+
+
+def _history_tables(scored: list[_Scored]) -> dict[str, pd.DataFrame]:
+    units, indicators, insp = [], [], []
+    for item in scored:
+        u = item.card.units[["unit_code", "name", "unit_type", "total", "rank", "grade", "vetoed"]]
+        units.append(u.rename(columns={"name": "unit_name"}).assign(month=item.month))
+        long = item.card.long[item.card.long["entity_type"] == "unit"]
+        indicators.append(
+            long[["entity_id", "indicator", "indicator_name", "actual", "weighted_score"]]
+            .rename(columns={"entity_id": "unit_code"})
+            .assign(month=item.month)
+        )
+        with_unit = _with_unit(item.data.inspections, item.data.staff)
+        rates = quality.pass_rates(with_unit, by="unit_code")[["unit_code", "inspected", "passed"]]
+        insp.append(rates.assign(month=item.month))
+    history = pd.concat(units, ignore_index=True)
+    history["grade"] = history["grade"].astype("string")
+    history_ind = pd.concat(indicators, ignore_index=True)
+    qh = pd.concat(insp, ignore_index=True)
+    qh = qh[qh["inspected"] > 0].copy()
+    charts = []
+    for _, group in qh.groupby("unit_code", sort=True):
+        chart = stats.p_chart(
+            (group["inspected"] - group["passed"]).to_numpy(), group["inspected"].to_numpy()
+        )
+        charts.append(
+            group.reset_index(drop=True).assign(
+                fail_rate=chart["p"].to_numpy(),
+                p_bar=chart["p_bar"].to_numpy(),
+                lcl=chart["lcl"].to_numpy(),
+                ucl=chart["ucl"].to_numpy(),
+                signal=chart["signal"].to_numpy(),
+            )
+        )
+    pchart = (
+        pd.concat(charts, ignore_index=True)
+        if charts
+        else pd.DataFrame(
+            columns=[
+                *("unit_code", "inspected", "passed", "month", "fail_rate"),
+                *("p_bar", "lcl", "ucl", "signal"),
+            ]
+        )
+    )
+    first = ["month"]
+    return {
+        "history_units": history[first + [c for c in history.columns if c != "month"]],
+        "history_indicators": history_ind[first + [c for c in history_ind if c != "month"]],
+        "quality_pchart": pchart[first + [c for c in pchart.columns if c != "month"]],
+    }
+
+
+def _quality_tables(
+    data: MonthData, previous: MonthData | None, names: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Quality summaries of the month; empty tables (with their columns) without inspections."""
+    insp = _with_unit(data.inspections, data.staff)
+    if insp.empty:
+        return {
+            "quality_units": pd.DataFrame(
+                columns=["unit_code", "inspected", "passed", "pass_rate", "ci_low", "ci_high"]
+            ).astype({"inspected": "int64", "passed": "int64", "pass_rate": "float64"}),
+            "quality_staff": pd.DataFrame(
+                columns=["staff_id", "inspected", "passed", "pass_rate", "name", "unit_code"]
+            ),
+            "inspector_leniency": pd.DataFrame(
+                columns=["inspector_id", "inspected", "passed", "pass_rate", "verdict", "name"]
+            ),
+            "inspector_agreement": pd.DataFrame(columns=["inspector_id", "double_checked"]),
+        }
+    has_previous = previous is not None and not previous.inspections.empty
+    unit_q = quality.unit_quality(
+        data.inspections,
+        data.staff,
+        previous=previous.inspections if has_previous else None,
+        previous_staff=previous.staff if has_previous else None,
+    )
+    if data.inspections["inspector_id"].nunique() >= 2:
+        leniency = quality.inspector_leniency(data.inspections)
+    else:
+        leniency = pd.DataFrame(columns=["inspector_id", "inspected", "passed", "verdict"])
+    return {
+        "quality_units": unit_q,
+        "quality_staff": quality.pass_rates(insp, by="staff_id").join(names, on="staff_id"),
+        "inspector_leniency": leniency.join(names, on="inspector_id"),
+        "inspector_agreement": quality.inspector_agreement(data.inspections),
+    }
+
+
+def _rank_intervals(unit_q: pd.DataFrame, units: pd.DataFrame, month: str) -> pd.DataFrame:
+    table = unit_q[["unit_code", "inspected", "passed"]].merge(
+        units[["unit_code", "unit_name", "unit_type"]], on="unit_code"
+    )
+    table = table[table["inspected"] > 0]
+    seed = int(month.replace("-", ""))
+    parts = []
+    for _, group in table.groupby("unit_type", sort=True):
+        group = group.reset_index(drop=True)
+        if len(group) == 1:
+            ranks = pd.DataFrame(
+                {"rate": group["passed"] / group["inspected"], "rank": 1.0, "rank_low": 1.0}
+            ).assign(rank_high=1.0, p_best=1.0)
+        else:
+            ranks = stats.rank_intervals(
+                group["passed"].to_numpy(),
+                group["inspected"].to_numpy(),
+                n_boot=RANK_BOOTSTRAP,
+                seed=seed,
+                lower_is_better=False,
+            )
+        parts.append(
+            pd.concat([group, ranks.reset_index(drop=True)], axis=1).assign(peers=len(group))
+        )
+    columns = [
+        "unit_code", "unit_name", "unit_type", "inspected", "passed", "rate", "rank",
+        "rank_low", "rank_high", "p_best", "peers",
+    ]  # fmt: skip
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)[columns]
+    return out.rename(columns={"rate": "pass_rate"})
+
+
+def _funnel(unit_q: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    table = unit_q[unit_q["inspected"] > 0][["unit_code", "inspected", "passed", "pass_rate"]]
+    table = table.merge(units[["unit_code", "unit_name", "unit_type"]], on="unit_code")
+    total_n, total_x = int(table["inspected"].sum()), int(table["passed"].sum())
+    empty_limits = pd.DataFrame(columns=["n", "level", "lower", "upper", "target"])
+    if total_n == 0 or total_x in (0, total_n):
+        return table.assign(target=np.nan, position="无法判定"), empty_limits
+    target = total_x / total_n
+    grid = np.unique(np.linspace(1, max(int(table["inspected"].max()) * 1.15, 10), 120).round())
+    limits = stats.funnel_limits(grid.astype(int), target=target).assign(target=target)
+    own = stats.funnel_limits(table["inspected"].to_numpy(), target=target)
+    wide = own.pivot_table(index="n", columns="level", values=["lower", "upper"])
+    at = table["inspected"].to_numpy()
+    lo95, hi95 = wide[("lower", 0.95)].loc[at].to_numpy(), wide[("upper", 0.95)].loc[at].to_numpy()
+    lo99, hi99 = (
+        wide[("lower", 0.998)].loc[at].to_numpy(),
+        wide[("upper", 0.998)].loc[at].to_numpy(),
+    )
+    rate = table["pass_rate"].to_numpy()
+    position = np.select(
+        [rate > hi99, rate > hi95, rate < lo99, rate < lo95],
+        ["高于99.8%上限", "高于95%上限", "低于99.8%下限", "低于95%下限"],
+        default="在控制限内",
+    )
+    table = table.assign(
+        target=target, lower95=lo95, upper95=hi95, lower998=lo99, upper998=hi99, position=position
+    )
+    return table.reset_index(drop=True), limits
+
+
+def _grade_distribution(card: Scorecard, scheme: Scheme) -> pd.DataFrame:
+    rows = []
+    for entity, frame, group_col in (
+        ("unit", card.units, "unit_type"),
+        ("staff", card.staff, "role"),
+    ):
+        graded = frame[frame["grade"].notna()]
+        counts = graded.groupby([group_col, "grade"]).size()
+        for group in sorted(graded[group_col].unique()):
+            scored = int((graded[group_col] == group).sum())
+            for grade, share in scheme.grades.shares.items():
+                count = int(counts.get((group, grade), 0))
+                rows.append(
+                    {
+                        "entity_type": entity,
+                        "group": group,
+                        "grade": grade,
+                        "count": count,
+                        "scored": scored,
+                        "share": count / scored if scored else np.nan,
+                        "quota_share": float(Fraction(share)),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _mask_text(text: object) -> object:
+    """Mask any phone or ID number inside free text.
+
+    >>> _mask_text("号码 13812345678，身份证 11010519491231002X")
+    '号码 138****5678，身份证 110105********002X'
+    """
+    if not isinstance(text, str):
+        return text
+    text = _ID_TEXT.sub(lambda m: privacy.mask_id_number(m.group(0).upper()), text)
+    return _PHONE_TEXT.sub(lambda m: privacy.mask_phone(m.group(0)), text)
+
+
+def _data_quality(data: MonthData, history_notes: list[dict]) -> pd.DataFrame:
+    staff_unit = data.staff.drop_duplicates("staff_id").set_index("staff_id")["unit_code"]
+    owner: dict[str, str] = {str(u): str(u) for u in data.units["unit_code"]}
+    owner.update({str(k): str(v) for k, v in staff_unit.items()})
+    for table, key in (
+        ("revenue", "record_id"),
+        ("contracts", "contract_id"),
+        ("tickets", "ticket_id"),
+        ("inspections", "inspection_id"),
+        ("training", None),
+    ):
+        frame = getattr(data, table)
+        if key is not None and len(frame):
+            owner.update(
+                {
+                    str(k): str(u)
+                    for k, u in zip(frame[key], frame["staff_id"].map(staff_unit), strict=True)
+                    if pd.notna(u)
+                }
+            )
+    for table, key in (("expenses", "claim_id"), ("audit_findings", "finding_id")):
+        frame = getattr(data, table)
+        owner.update({str(k): str(u) for k, u in zip(frame[key], frame["unit_code"], strict=True)})
+    rows = []
+    for finding in data.warnings:
+        value = "" if finding.value is None else str(finding.value)
+        rows.append(
+            {
+                "unit_code": owner.get(value, ""),
+                "source": finding.file,
+                "row": finding.row if finding.row is not None else pd.NA,
+                "column": finding.column or "",
+                "value": value,
+                "severity": finding.severity,
+                "message": finding.rule,
+            }
+        )
+    out = pd.DataFrame(
+        rows + history_notes,
+        columns=["unit_code", "source", "row", "column", "value", "severity", "message"],
+    )
+    for col in ("value", "message", "column", "source"):
+        out[col] = out[col].map(_mask_text).astype(str)
+    out["row"] = out["row"].astype("Int64")
+    return out
+
+
+def build_shared_results(
+    data: MonthData,
+    *,
+    data_dir: str | Path | None,
+    scheme: Scheme,
+    history_months: int = 12,
+    budget: Mapping[str, int] | None = None,
+    centre_tolerance: float = 0.01,
+    aql: float = 2.5,
+    level: InspectionLevel = "II",
+    cache_dir: str | Path | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Compute every table the month's reports show, once.
+
+    Parameters
+    ----------
+    data : the month's validated input (:func:`kpilib.contract.load.load_month`).
+    data_dir : folder holding one ``YYYY-MM/`` folder per month; the earlier months of
+        the history and of the year to date are read from it (None: no history).
+        A month that is missing or fails validation becomes a note in ``data_quality``.
+    scheme : the year's scoring scheme (:func:`scheme_for`).
+    history_months : months in the trends, this month included.
+    budget : category -> annual budget in fen; default ``params/budget-<year>.yaml``.
+    centre_tolerance : points by which a centre's submitted score may differ from the
+        recomputation before 汇总检查 reports it.
+    aql, level : acceptance quality limit and inspection level of next month's
+        inspection plan (:func:`kpilib.stats.plan.plan_tables`, with the month's seed).
+    cache_dir : where each earlier month's validated tables and scorecard are kept
+        between runs (:func:`kpilib.report.store.read_cached`); None: no cache.
+
+    Returns
+    -------
+    dict of name -> DataFrame
+        The month's validated input tables under their contract names (``units``,
+        ``targets``, ``activity``, ``revenue``, ``contracts``, ``tickets``,
+        ``inspections``, ``training``, ``submissions``, ``centre_results``,
+        ``expenses``, ``audit_findings``) and ``staff`` with ``phone`` and
+        ``id_number`` masked; then:
+
+        - ``headline``: unit_code, unit_name, unit_type, total, rank, grade, vetoed,
+          veto_reason, peers (units of the type), prev_total, prev_rank, prev_grade,
+          change (total − prev_total).
+        - ``unit_scores``: :attr:`Scorecard.units` (unit_code, name, unit_type, one
+          weighted score per indicator, base, bonus, deduction, total, vetoed,
+          veto_reason, rank, grade).
+        - ``unit_indicators``: unit_code, indicator, indicator_name, method, actual,
+          target, ratio, raw_score, weight, effective_weight, weighted_score, applicable,
+          flag, note, prev_actual, prev_weighted_score, actual_text, target_text,
+          prev_actual_text (values with their unit, rates as %), explanation (Chinese).
+        - ``staff_scorecard``: staff_id, name, unit_code, role, phone_masked (masked
+          once; named apart so that :func:`kpilib.report.privacy.for_unit` keeps it), one
+          weighted score per indicator, base, bonus, deduction, total, vetoed,
+          veto_reason, rank, grade.
+        - ``score_events``: :attr:`Scorecard.events` (entity_type, entity_id, name,
+          unit_code, item, kind, message).
+        - ``staff_revenue``: staff_id, name, unit_code, records, amount_fen, amount_yuan.
+        - ``history_units``: month, unit_code, unit_name, unit_type, total, rank, grade,
+          vetoed (the available months of the history, this month included).
+        - ``history_indicators``: month, unit_code, indicator, indicator_name, actual,
+          weighted_score.
+        - ``quality_pchart``: month, unit_code, inspected, passed, fail_rate, p_bar,
+          lcl, ucl, signal (each unit's months as the subgroups of its p-chart).
+        - ``rank_intervals``: unit_code, unit_name, unit_type, inspected, passed,
+          pass_rate, rank, rank_low, rank_high, p_best, peers (see :data:`RANK_BASIS`).
+        - ``funnel_units``: unit_code, inspected, passed, pass_rate, unit_name,
+          unit_type, target, lower95, upper95, lower998, upper998, position;
+          ``funnel_limits``: n, level, lower, upper, target.
+        - ``quality_units``: :func:`kpilib.stats.quality.unit_quality` with last month.
+        - ``quality_staff``: staff_id, inspected, passed, pass_rate, ci_low, ci_high,
+          name, unit_code.
+        - ``inspector_leniency``: :func:`kpilib.stats.quality.inspector_leniency` plus name,
+          unit_code; ``inspector_agreement``: :func:`kpilib.stats.quality.inspector_agreement`.
+        - ``tickets_by_stage``, ``tickets_units``, ``tickets_overdue``:
+          :mod:`kpilib.duties.process` at the month's closing instant.
+        - ``audit_status``, ``audit_open`` (findings open at the month's end),
+          ``audit_overdue`` (findings overdue in the month, closed late included):
+          :mod:`kpilib.duties.audit`.
+        - ``archive_units``, ``archive_missing`` (missing_documents joined with "；"):
+          :mod:`kpilib.duties.archive`.
+        - ``submission_timeliness``, ``submissions_late``: :mod:`kpilib.duties.timeliness`.
+        - ``qualification``, ``staff_training``: :mod:`kpilib.duties.training`.
+        - ``expenses_budget``: :func:`kpilib.duties.ledger.expenses_vs_budget` with the year
+          to date from the same year's months in ``data_dir``.
+        - ``centre_checks``: :func:`kpilib.duties.checks.reconcile_centre_results`;
+          ``revenue_duplicates``: :func:`kpilib.duties.checks.duplicate_revenue`;
+          ``revenue_reconciliation``: :func:`kpilib.duties.checks.reconcile_revenue`.
+        - ``grade_distribution``: entity_type, group, grade, count, scored, share,
+          quota_share (forced distribution against its quotas).
+        - ``data_quality``: unit_code ("" for the department), source, row, column,
+          value, severity, message (validation warnings mapped to units, and the
+          history's missing or invalid months).
+        - ``notes``: key, text (texts the reports quote, e.g. the rank basis).
+        - ``sampling_plan``, ``sampling_list``, ``lot_verdicts``: next month's inspection
+          plan, its drawn records and this month's lot verdicts
+          (:func:`kpilib.stats.plan.plan_tables`).
+    """
+    as_of = data.as_of
+    card = score_month(data, scheme)
+    scored, notes = _history(
+        None if data_dir is None else Path(data_dir),
+        data.month,
+        scheme,
+        history_months - 1,
+        None if cache_dir is None else Path(cache_dir),
+    )
+    previous = (
+        scored[-1] if scored and scored[-1].month == _previous_months(data.month, 1)[0] else None
+    )
+    staff = privacy.masked(data.staff)
+    units = data.units
+    out: dict[str, pd.DataFrame] = dict(data.tables())
+    out["staff"] = staff
+
+    out["headline"] = _headline(card, previous.card if previous else None)
+    out["unit_scores"] = card.units.assign(grade=card.units["grade"].astype("string"))
+    out["unit_indicators"] = _unit_indicators(card, previous.card if previous else None, scheme)
+    out["staff_scorecard"] = _staff_scorecard(card, data.staff)
+    out["score_events"] = card.events
+    out["staff_revenue"] = card.revenue
+    out.update(_history_tables([*scored, _Scored(data.month, data, card)]))
+
+    names = data.staff.set_index("staff_id")[["name", "unit_code"]]
+    out.update(_quality_tables(data, previous.data if previous else None, names))
+    out["rank_intervals"] = _rank_intervals(out["quality_units"], units, data.month)
+    out["funnel_units"], out["funnel_limits"] = _funnel(out["quality_units"], units)
+
+    out["tickets_by_stage"] = process.ticket_timeliness(data.tickets, data.staff, as_of=as_of)
+    out["tickets_units"] = process.unit_ticket_summary(data.tickets, data.staff, as_of=as_of)
+    out["tickets_overdue"] = process.overdue_tickets(data.tickets, data.staff, as_of=as_of)
+    out["audit_status"] = audit.audit_status(data.audit_findings, units, as_of=as_of)
+    out["audit_open"] = audit.open_findings(data.audit_findings, as_of=as_of)
+    out["audit_overdue"] = audit.overdue_findings(data.audit_findings, as_of=as_of)
+    out["archive_units"] = archive.contract_archive(data.contracts, data.staff)
+    missing = archive.missing_documents(data.contracts, data.staff)
+    out["archive_missing"] = missing.assign(
+        missing_documents=missing["missing_documents"].map("；".join)
+    )
+    out["submission_timeliness"] = timeliness.submission_timeliness(
+        data.submissions, units, as_of=as_of
+    )
+    out["submissions_late"] = timeliness.late_submissions(data.submissions, units, as_of=as_of)
+    out["qualification"] = training.qualification_attainment(data.training, data.staff)
+    out["staff_training"] = training.staff_training(data.training, data.staff).join(
+        names[["name"]], on="staff_id"
+    )
+
+    year = int(data.month[:4])
+    budget = load_budget(year) if budget is None else budget
+    if budget is None:
+        notes.append(
+            _note("", "预算", f"没有 {year} 年度预算文件 params/budget-{year}.yaml，未对比预算")
+        )
+        out["expenses_budget"] = pd.DataFrame(columns=["category", "claims", "claimed_fen"])
+    else:
+        same_year = [s for s in scored if s.month[:4] == data.month[:4]]
+        expected = int(data.month[5:]) - 1
+        if len(same_year) < expected:
+            have = {s.month for s in same_year}
+            absent = [
+                f"{year}-{m:02d}" for m in range(1, expected + 1) if f"{year}-{m:02d}" not in have
+            ]
+            notes.append(
+                _note("", "报销台帐", f"年度累计缺少 {'、'.join(absent)} 的报销数据，累计支出偏低")
+            )
+        ytd = (
+            pd.concat([s.data.expenses for s in same_year], ignore_index=True)
+            if same_year
+            else data.expenses.iloc[0:0]
+        )
+        out["expenses_budget"] = ledger.expenses_vs_budget(
+            data.expenses, budget, month=data.month, year_to_date=ytd
+        )
+
+    centre_checks = checks.reconcile_centre_results(
+        card, data.centre_results, tolerance=centre_tolerance
+    )
+    names = {code: ind.name for code, ind in scheme.indicators.items()}
+    out["centre_checks"] = centre_checks.assign(
+        indicator_name=centre_checks["indicator"].map(names).fillna(centre_checks["indicator"])
+    )
+    out["revenue_duplicates"] = checks.duplicate_revenue(data.revenue)
+    out["revenue_reconciliation"] = checks.reconcile_revenue(card, data.revenue)
+    out["grade_distribution"] = _grade_distribution(card, scheme)
+    out["data_quality"] = _data_quality(data, notes)
+    out["notes"] = pd.DataFrame({"key": ["rank_basis"], "text": [RANK_BASIS]})
+    out.update(plan.plan_tables(data, aql=aql, level=level))
+    return out
+
+
+#: Every table :func:`build_shared_results` returns (what :func:`ensure_results` checks).
+SHARED_TABLES = (
+    "units", "staff", "headline", "unit_scores", "unit_indicators", "staff_scorecard",
+    "score_events", "staff_revenue", "history_units", "history_indicators", "quality_pchart",
+    "quality_units", "rank_intervals", "funnel_units", "funnel_limits", "quality_staff",
+    "inspector_leniency", "inspector_agreement", "tickets_by_stage", "tickets_units",
+    "tickets_overdue", "audit_status", "audit_open", "audit_overdue", "archive_units",
+    "archive_missing",
+    "submission_timeliness", "submissions_late", "qualification", "staff_training",
+    "expenses_budget", "centre_checks", "revenue_duplicates", "revenue_reconciliation",
+    "grade_distribution", "data_quality", "notes", *plan.TABLE_NAMES,
+)  # fmt: skip

@@ -1,0 +1,337 @@
+"""How report notebooks are executed: one small interface, one strategy per class.
+
+The runner hands an :class:`Executor` a list of :class:`ReportJob` and gets back
+one :class:`ReportResult` per job, in the same order. A job's failure is a
+result, never an exception, so one report cannot stop the others. Jobs and
+results are plain picklable dataclasses, so a strategy may run them in other
+processes or on other machines.
+
+Contract of a strategy, for each job:
+
+1. execute ``job.notebook`` with ``job.parameters`` in a ``python3`` kernel of
+   this environment (working directory ``job.cwd``) and store the executed
+   notebook at ``job.output_notebook`` - also when it failed, so the error can
+   be read in it;
+2. on success, render ``job.html`` from it (:func:`kpilib.report.render.render_report`);
+   on failure, remove a ``job.html`` left by an earlier run, so no stale report
+   looks current;
+3. write every file atomically.
+
+:func:`run_job` does exactly that with Papermill and is what
+:class:`PapermillExecutor` runs in a process pool; a warm-kernel or Dask
+strategy replaces the execution and keeps :func:`render_job`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from kpilib.errors import ReportError
+from kpilib.report.fonts import FontSubset
+from kpilib.report.render import render_report
+from kpilib.report.store import replace_with, temp_path_for
+
+#: The kernel every report runs in: the ipykernel of the Python running kpilib
+#: (jupyter_client starts the ``python3`` kernelspec with ``sys.executable``).
+KERNEL_NAME = "python3"
+#: Characters of the failing cell's source kept in the result.
+SOURCE_EXCERPT = 600
+#: Characters of the traceback's end kept in the result.
+TRACEBACK_EXCERPT = 2000
+
+Status = Literal["ok", "failed"]
+Stage = Literal["execute", "render"]
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One notebook to execute and render.
+
+    ``key`` names the report uniquely within the month (``unit_X01``,
+    ``summary``, ``sampling_plan``); ``title`` is the HTML page title.
+    """
+
+    key: str
+    notebook: Path
+    parameters: Mapping[str, Any]
+    output_notebook: Path
+    html: Path | None
+    title: str
+    cwd: Path
+    #: The CJK glyphs made once for the run's pages (None: each page makes its own).
+    font: FontSubset | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a report failed.
+
+    ``cell_index`` counts the cells of the source notebook from 0 and
+    ``execution_count`` is the ``In [n]`` of the executed one; both are None
+    when the failure is not in a cell (kernel died, rendering failed).
+    """
+
+    stage: Stage
+    ename: str
+    evalue: str
+    cell_index: int | None = None
+    execution_count: int | None = None
+    source: str = ""
+    traceback: str = ""
+
+    def to_error(self, report: str) -> ReportError:
+        """The failure as the exception kpilib raises for a failed report."""
+        return ReportError(report, cell=self.cell_index, ename=self.ename, evalue=self.evalue)
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What became of one job; ``duration_s`` is ``execute_s + render_s``."""
+
+    key: str
+    status: Status
+    execute_s: float
+    render_s: float = 0.0
+    failure: Failure | None = None
+    worker: str = field(default="", compare=False)
+
+    @property
+    def duration_s(self) -> float:
+        return self.execute_s + self.render_s
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Executor(Protocol):
+    """An execution strategy: run every job, report each result as it arrives."""
+
+    def run(
+        self,
+        jobs: Sequence[ReportJob],
+        *,
+        on_done: Callable[[ReportResult], None] | None = None,
+    ) -> list[ReportResult]:
+        """Execute and render ``jobs``; return their results in the order of ``jobs``.
+
+        ``on_done`` is called in the caller's process once per job, as soon as
+        its result is known (in completion order). Never raises for a job's failure.
+        """
+        ...
+
+
+# --------------------------------------------------------------------------- one job
+
+
+def run_job(job: ReportJob, *, cell_timeout: int | None = 600) -> ReportResult:
+    """Execute ``job`` with Papermill and render it; never raises for a report's failure."""
+    started = time.perf_counter()
+    with _kernel_stderr() as kernel_log:
+        failure = execute_job(job, cell_timeout=cell_timeout)
+    execute_s = time.perf_counter() - started
+    if failure is not None and failure.cell_index is None and kernel_log:
+        failure = replace(failure, traceback=_tail(kernel_log[0], TRACEBACK_EXCERPT))
+    if failure is not None:
+        if job.html is not None:
+            job.html.unlink(missing_ok=True)
+        return ReportResult(job.key, "failed", execute_s, failure=failure, worker=str(os.getpid()))
+    started = time.perf_counter()
+    failure = render_job(job)
+    render_s = time.perf_counter() - started
+    status: Status = "ok" if failure is None else "failed"
+    return ReportResult(job.key, status, execute_s, render_s, failure, worker=str(os.getpid()))
+
+
+def execute_job(
+    job: ReportJob,
+    *,
+    cell_timeout: int | None = 600,
+    engine: str | None = None,
+    engine_kwargs: Mapping[str, Any] | None = None,
+) -> Failure | None:
+    """Execute the notebook of ``job`` into ``job.output_notebook``; return the failure if any.
+
+    By default Papermill starts a fresh kernel in ``job.cwd``; with ``engine`` (a
+    registered Papermill engine, e.g. :data:`kpilib.run.warm.ENGINE`) and its
+    ``engine_kwargs``, that engine executes the cells and the working directory is
+    the engine's kernel's.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    job.output_notebook.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_for(job.output_notebook)
+    failure = None
+    try:
+        try:
+            papermill.execute_notebook(
+                str(job.notebook),
+                str(tmp),
+                parameters=dict(job.parameters),
+                kernel_name=KERNEL_NAME,
+                engine_name=engine,
+                cwd=None if engine else str(job.cwd),
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=cell_timeout,
+                **dict(engine_kwargs or {}),
+            )
+        except PapermillExecutionError as exc:
+            failure = Failure(
+                stage="execute",
+                ename=exc.ename,
+                evalue=exc.evalue,
+                cell_index=_source_cell_index(job, exc.cell_index),
+                execution_count=exc.exec_count,
+                source=_excerpt(exc.source, SOURCE_EXCERPT),
+                traceback=_tail(_ANSI.sub("", "\n".join(exc.traceback)), TRACEBACK_EXCERPT),
+            )
+        except Exception as exc:  # kernel died, timed out, notebook unreadable: still a result
+            failure = Failure(stage="execute", ename=type(exc).__name__, evalue=str(exc))
+        if tmp.exists():
+            replace_with(tmp, job.output_notebook)
+        elif failure is not None:
+            job.output_notebook.unlink(missing_ok=True)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return failure
+
+
+def render_job(job: ReportJob) -> Failure | None:
+    """Render the executed notebook of ``job`` to ``job.html``; return the failure if any."""
+    if job.html is None:
+        return None
+    try:
+        render_report(job.output_notebook, job.html, title=job.title, font=job.font)
+    except Exception as exc:
+        return Failure(stage="render", ename=type(exc).__name__, evalue=str(exc))
+    return None
+
+
+@contextmanager
+def _kernel_stderr() -> Iterator[list[str]]:
+    """Send file descriptor 2 (inherited by the kernel) to a temporary file meanwhile.
+
+    Kernels log start-up notices and shutdown interrupts there; they would
+    garble the progress bar. The text is yielded (as the list's one item,
+    after the block) so a kernel that died can be explained.
+    """
+    import tempfile
+
+    captured: list[str] = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield captured
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            log.seek(0)
+            captured.append(log.read().decode("utf-8", errors="replace"))
+
+
+def _source_cell_index(job: ReportJob, executed_index: int) -> int:
+    """Map a cell index of the executed notebook back to the source notebook.
+
+    Papermill inserts one cell (tagged ``injected-parameters``) after the
+    ``parameters`` cell when parameters are given.
+    """
+    import nbformat
+
+    if not job.parameters:
+        return executed_index
+    cells = nbformat.read(job.notebook, as_version=4).cells
+    tagged = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
+    injected_at = tagged[0] + 1 if tagged else 0
+    return executed_index - 1 if executed_index > injected_at else executed_index
+
+
+def _excerpt(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tail(text: str, limit: int) -> str:
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+class PapermillExecutor:
+    """Papermill in a pool of ``jobs`` worker processes, one fresh kernel per report.
+
+    Workers are started with ``forkserver`` (no copy of the caller's threads
+    or warning filters) and each runs one report at a time, so Papermill's
+    change of working directory never races.
+    """
+
+    def __init__(self, jobs: int = 1, *, cell_timeout: int | None = 600):
+        if jobs < 1:
+            raise ValueError(f"jobs must be at least 1, got {jobs!r}")
+        self.jobs = jobs
+        self.cell_timeout = cell_timeout
+
+    def run(
+        self,
+        jobs: Sequence[ReportJob],
+        *,
+        on_done: Callable[[ReportResult], None] | None = None,
+    ) -> list[ReportResult]:
+        """See :meth:`Executor.run`."""
+        work = partial(run_job, cell_timeout=self.cell_timeout)
+        return run_in_pool(jobs, work, workers=self.jobs, on_done=on_done)
+
+
+def run_in_pool(
+    jobs: Sequence[ReportJob],
+    work: Callable[[ReportJob], ReportResult],
+    *,
+    workers: int,
+    on_done: Callable[[ReportResult], None] | None = None,
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> list[ReportResult]:
+    """Run ``work`` on every job in a pool of ``workers`` processes; results in job order.
+
+    Workers are started with ``forkserver`` (no copy of the caller's threads or
+    warning filters) and each runs one report at a time. A worker process that dies
+    fails its report (and, as the pool breaks, the reports not yet done), never the run.
+    """
+    if not jobs:
+        return []
+    results: list[ReportResult | None] = [None] * len(jobs)
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)),
+        mp_context=context,
+        initializer=initializer,
+        initargs=initargs,
+    ) as pool:
+        futures = {pool.submit(work, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker process itself died
+                failure = Failure(stage="execute", ename=type(exc).__name__, evalue=str(exc))
+                result = ReportResult(jobs[i].key, "failed", 0.0, failure=failure)
+            results[i] = result
+            if on_done is not None:
+                on_done(result)
+    return [r for r in results if r is not None]

@@ -1,0 +1,567 @@
+"""The monthly run behind ``kpi run``: every report of a month, from validated input to index.
+
+:func:`prepare_run` then :func:`execute_run` (``kpi run`` is
+:func:`kpilib.cli.run_command`) do, in this order:
+
+1. validate the month's input files (:func:`kpilib.contract.load.load_month`) and every
+   planned notebook's parameters against its typed ``parameters`` cell
+   (:mod:`kpilib.run.parameters`); any error is raised, nothing written;
+2. compute the shared results once (:func:`kpilib.run.open.shared_results_for`) and
+   store them as parquet under ``OUT/YYYY-MM/data/``; notebooks read them through
+   :func:`kpilib.open_results` from their ``results_dir`` parameter;
+3. plan one report per county and centre (``unit_report.ipynb``), the
+   department summary and the sampling plan; skip those whose fingerprint
+   (input files, library code, scheme files, notebook, parameters) matches the
+   previous manifest and whose HTML is present, unless ``force``;
+4. execute the rest with an :class:`~kpilib.run.executors.Executor` under a
+   progress bar; one failure never stops the others;
+5. write ``manifest.json`` (after every finished report), ``index.html`` and
+   the Excel exports. Every file is written atomically.
+
+Layout of ``OUT/YYYY-MM/``::
+
+    index.html  manifest.json  unit_X01.html … summary.html  sampling_plan.html
+    department_scorecard.xlsx  sampling_list.xlsx      (when the seams provide them)
+    data/<name>.parquet        shared results (the hand-over to the notebooks)
+    notebooks/<report>.ipynb   executed notebooks, failed ones included
+
+Notebooks run with the notebooks folder as working directory, as in
+JupyterLab; the runner passes absolute paths, and relative ones given to a
+notebook are read against the project folder (:func:`kpilib.paths.from_project`).
+The runner raises and returns a :class:`RunOutcome`; the CLI prints and picks exit codes.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from kpilib import __version__
+from kpilib.contract.load import load_month
+from kpilib.contract.month_data import MonthData
+from kpilib.contract.schema import unit_type_order
+from kpilib.errors import ParameterError
+from kpilib.paths import NOTEBOOKS_DIR, RUN_SETTINGS
+from kpilib.report.exports import excel_exports, headline_scores
+from kpilib.report.fonts import FONT_FILE, FontSubset, font_subset
+from kpilib.report.render import IndexRow, index_html, run_font_text
+from kpilib.report.store import (
+    cache_key,
+    input_hashes,
+    library_hash,
+    notebook_hash,
+    read_cached,
+    read_manifest,
+    read_result,
+    remove_stale_temp_files,
+    stored_tables,
+    write_cached,
+    write_excel,
+    write_fingerprint,
+    write_manifest,
+    write_results,
+    write_text_atomic,
+)
+from kpilib.run.executors import Executor, PapermillExecutor, ReportJob, ReportResult
+from kpilib.run.open import shared_results_for
+from kpilib.run.parameters import validate_parameters
+from kpilib.run.settings import RunSettings, load_run_settings
+from kpilib.run.warm import KernelPolicy, WarmKernelExecutor
+
+UNIT_NOTEBOOK = "unit_report.ipynb"
+SUMMARY_NOTEBOOK = "department_summary.ipynb"
+SAMPLING_NOTEBOOK = "sampling_plan.ipynb"
+INDEX = "index.html"
+RESULTS_FOLDER = "data"
+EXECUTED_FOLDER = "notebooks"
+MANIFEST_VERSION = 1
+
+SECTION_DEPARTMENT = "部门汇总与抽检计划 (department)"
+SECTION_COUNTY = "县市公司 (counties)"
+SECTION_CENTRE = "中心 (centres)"
+
+
+# --------------------------------------------------------------------------- the hand-over
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class PlannedReport:
+    """A report of the month: the job to run plus what the index and manifest show."""
+
+    job: ReportJob
+    kind: str  # "unit", "summary" or "sampling_plan"
+    section: str
+    code: str
+    name: str
+
+
+def plan_reports(
+    data: MonthData,
+    *,
+    data_dir: Path,
+    month_dir: Path,
+    notebooks_dir: Path,
+    units: Sequence[str] | None = None,
+    settings: RunSettings | None = None,
+) -> list[PlannedReport]:
+    """Plan the month's reports: the summary, the sampling plan, then every unit by code.
+
+    With ``units``, only those units' reports (no summary, no sampling plan).
+    The sampling plan gets the AQL and inspection level of ``settings``.
+    Raises ParameterError naming unknown unit codes.
+    """
+    settings = settings or RunSettings()
+    month = data.month
+    results_dir = str((month_dir / RESULTS_FOLDER).resolve())
+    common = {"month": month, "results_dir": results_dir, "data_dir": str(data_dir.resolve())}
+    table = data.units.sort_values(["unit_type", "unit_code"], key=unit_type_order)
+    if units is not None:
+        unknown = sorted(set(units) - set(table["unit_code"]))
+        if unknown:
+            raise ParameterError(
+                f"--units: no unit {', '.join(unknown)} in {month} "
+                f"(units are {', '.join(table['unit_code'])})"
+            )
+        table = table[table["unit_code"].isin(units)]
+
+    def job(key: str, notebook: str, parameters: dict[str, Any], title: str) -> ReportJob:
+        return ReportJob(
+            key=key,
+            notebook=notebooks_dir / notebook,
+            parameters=parameters,
+            output_notebook=month_dir / EXECUTED_FOLDER / f"{key}.ipynb",
+            html=month_dir / f"{key}.html",
+            title=title,
+            cwd=notebooks_dir,
+        )
+
+    plans = []
+    if units is None:
+        plans += [
+            PlannedReport(
+                job("summary", SUMMARY_NOTEBOOK, common, f"{month} 集团客户部考核汇总"),
+                "summary",
+                SECTION_DEPARTMENT,
+                "summary",
+                "部门考核汇总",
+            ),
+            PlannedReport(
+                job(
+                    "sampling_plan",
+                    SAMPLING_NOTEBOOK,
+                    {**common, "aql": settings.aql, "level": settings.level},
+                    f"{month} 下月质量抽检计划",
+                ),
+                "sampling_plan",
+                SECTION_DEPARTMENT,
+                "sampling_plan",
+                "下月质量抽检计划",
+            ),
+        ]
+    for row in table.itertuples():
+        code, name = str(row.unit_code), str(row.unit_name)
+        section = SECTION_COUNTY if row.unit_type == "county" else SECTION_CENTRE
+        parameters = {**common, "unit_code": code}
+        title = f"{month} {name} ({code}) 月度考核报告"
+        plans.append(
+            PlannedReport(
+                job(f"unit_{code}", UNIT_NOTEBOOK, parameters, title), "unit", section, code, name
+            )
+        )
+    return plans
+
+
+def validate_plan(plans: Iterable[PlannedReport]) -> None:
+    """Check every job's notebook exists and accepts its parameters; raise ParameterError."""
+    problems = []
+    for plan in plans:
+        if not plan.job.notebook.is_file():
+            problems.append(f"{plan.job.key}: notebook {plan.job.notebook} does not exist")
+            continue
+        try:
+            validate_parameters(plan.job.notebook, plan.job.parameters)
+        except ParameterError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ParameterError("\n".join(dict.fromkeys(problems)))
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def _fingerprint(entry: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (
+        entry.get("input_hashes"),
+        entry.get("kpilib_version"),
+        entry.get("kpilib_hash"),
+        entry.get("notebook_hash"),
+        entry.get("parameters"),
+    )
+
+
+def _is_current(
+    previous: Mapping[str, Any] | None, entry: Mapping[str, Any], month_dir: Path
+) -> bool:
+    return (
+        previous is not None
+        and previous.get("status") in ("ok", "skipped")
+        and _fingerprint(previous) == _fingerprint(entry)
+        and previous.get("html") is not None
+        and (month_dir / previous["html"]).is_file()
+    )
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _result_fields(result: ReportResult) -> dict[str, Any]:
+    failure = result.failure
+    return {
+        "status": result.status,
+        "duration_s": round(result.duration_s, 3),
+        "execute_s": round(result.execute_s, 3),
+        "render_s": round(result.render_s, 3),
+        "error": None
+        if failure is None
+        else {
+            "stage": failure.stage,
+            "cell_index": failure.cell_index,
+            "execution_count": failure.execution_count,
+            "source": failure.source,
+            "ename": failure.ename,
+            "evalue": failure.evalue,
+            "traceback": failure.traceback,
+        },
+        "executed_at": _now(),
+    }
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A month's run after validation, before anything is written or any kernel starts."""
+
+    month: str
+    data: MonthData
+    plans: list[PlannedReport]
+    settings: RunSettings
+    data_dir: Path
+    month_dir: Path
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a run did; the CLI reports it and picks the exit code.
+
+    Attributes
+    ----------
+    month_dir : the month's output folder (``index.html`` is in it).
+    planned : every report of the month's plan.
+    selected : the reports chosen (all, or the failed ones with ``only_failed``).
+    results : one per report executed, in completion order.
+    reports : the manifest's report entries after the run, by key.
+    wall_s : wall time of the run in seconds.
+    note : a remark for the reader ("" when none).
+    """
+
+    month_dir: Path
+    planned: list[PlannedReport]
+    selected: list[PlannedReport]
+    results: list[ReportResult]
+    reports: dict[str, Any]
+    wall_s: float
+    note: str = ""
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        """The executed reports that failed."""
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def index(self) -> Path:
+        """The month's index page."""
+        return self.month_dir / INDEX
+
+
+def prepare_run(
+    *,
+    month: str,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    units: Sequence[str] | None = None,
+    notebooks_dir: str | Path | None = None,
+) -> PreparedRun:
+    """Validate the run settings, the month's inputs and every planned notebook's parameters.
+
+    Raises
+    ------
+    SettingsError, InputError, ParameterError
+        On any problem; nothing has been written.
+    """
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    notebooks_dir = Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR
+    month_dir = out_dir / month
+    settings = load_run_settings(RUN_SETTINGS)
+    data = load_month(data_dir, month)
+    plans = plan_reports(
+        data,
+        data_dir=data_dir,
+        month_dir=month_dir,
+        notebooks_dir=notebooks_dir,
+        units=units,
+        settings=settings,
+    )
+    validate_plan(plans)
+    return PreparedRun(month, data, plans, settings, data_dir, month_dir)
+
+
+def _manifest_entries(prepared: PreparedRun, inputs: dict[str, str], lib_hash: str) -> dict:
+    month_dir = prepared.month_dir
+    nb_hashes = {p.job.notebook: notebook_hash(p.job.notebook) for p in prepared.plans}
+    return {
+        p.job.key: {
+            "key": p.job.key,
+            "kind": p.kind,
+            "section": p.section,
+            "code": p.code,
+            "name": p.name,
+            "title": p.job.title,
+            "notebook": p.job.notebook.name,
+            "notebook_hash": nb_hashes[p.job.notebook],
+            "parameters": dict(p.job.parameters),
+            "input_hashes": inputs,
+            "kpilib_version": __version__,
+            "kpilib_hash": lib_hash,
+            "html": p.job.html.relative_to(month_dir).as_posix() if p.job.html else None,
+            "executed_notebook": p.job.output_notebook.relative_to(month_dir).as_posix(),
+        }
+        for p in prepared.plans
+    }
+
+
+def execute_run(
+    prepared: PreparedRun,
+    *,
+    full: bool,
+    jobs: int = 2,
+    force: bool = False,
+    only_failed: bool = False,
+    executor: Executor | None = None,
+    progress: bool = True,
+) -> RunOutcome:
+    """Produce the prepared reports: shared results, notebooks, manifest, index, exports.
+
+    ``full`` says the plan covers every unit (reports of units the month no longer
+    has are then forgotten); ``force`` reruns unchanged reports; ``only_failed`` reruns
+    only the reports the previous manifest marks failed. ``executor`` defaults to
+    :class:`~kpilib.run.executors.PapermillExecutor` with ``jobs`` workers. Reports
+    outside this run keep their manifest entries.
+
+    Raises
+    ------
+    KpiError
+        When the shared results cannot be computed (nothing is executed then).
+    """
+    started = time.perf_counter()
+    month, month_dir, plans = prepared.month, prepared.month_dir, prepared.plans
+    settings = prepared.settings
+    inputs = input_hashes(prepared.data_dir, month, history_months=settings.history_months)
+    lib_hash = library_hash()
+    entries = _manifest_entries(prepared, inputs, lib_hash)
+    manifest = read_manifest(month_dir)
+    previous: dict[str, Any] = manifest["reports"]
+    if full:
+        for key in set(previous) - set(entries):
+            del previous[key]
+
+    # choose what to run
+    note = ""
+    if only_failed:
+        selected = [p for p in plans if previous.get(p.job.key, {}).get("status") == "failed"]
+        if not previous:
+            note = f"{month}: no previous manifest in {month_dir}: nothing failed before"
+    else:
+        selected = list(plans)
+    to_run = [
+        p
+        for p in selected
+        if force or not _is_current(previous.get(p.job.key), entries[p.job.key], month_dir)
+    ]
+    run_keys = {p.job.key for p in to_run}
+    for plan in selected:
+        if plan.job.key not in run_keys:
+            previous[plan.job.key] = {
+                **previous[plan.job.key],
+                "status": "skipped",
+                "duration_s": 0.0,
+                "skipped_at": _now(),
+            }
+
+    # shared results, computed once
+    month_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(month_dir)
+    results_dir = month_dir / RESULTS_FOLDER
+    shared_started = time.perf_counter()
+    if not to_run and stored_tables(results_dir):
+        # Every report is current, so are the results they were made from.
+        shared = {name: read_result(results_dir, name) for name in stored_tables(results_dir)}
+    else:
+        shared = shared_results_for(
+            prepared.data,
+            data_dir=prepared.data_dir,
+            settings=settings,
+            results_dir=results_dir,
+        )
+        write_results(results_dir, shared)
+        write_fingerprint(results_dir, {"kpilib_hash": lib_hash, "inputs": inputs})
+
+    shared_s = round(time.perf_counter() - shared_started, 3)
+    manifest.update(
+        {
+            "shared_results_s": shared_s,
+            "manifest_version": MANIFEST_VERSION,
+            "month": month,
+            "kpilib_version": __version__,
+            "kpilib_hash": lib_hash,
+            "input_hashes": inputs,
+            "started_at": _now(),
+        }
+    )
+
+    def record(result: ReportResult) -> None:
+        previous[result.key] = {**entries[result.key], **_result_fields(result)}
+        write_manifest(month_dir, manifest)
+
+    font = _run_font(shared, plans, month_dir.parent / ".cache" / "fonts")
+    executor = executor or default_executor(jobs, settings)
+    results = _execute(
+        executor,
+        [replace(p.job, font=font) for p in to_run],
+        on_result=record,
+        progress=progress,
+        month=month,
+    )
+
+    written = []
+    for name, sheets in excel_exports(shared).items():
+        written.append(write_excel(month_dir / name, sheets).name)
+    manifest["exports"] = written
+    manifest["finished_at"] = _now()
+    manifest["wall_s"] = round(time.perf_counter() - started, 3)
+    write_manifest(month_dir, manifest)
+    write_text_atomic(
+        month_dir / INDEX, index_html(month, _index_rows(manifest, shared, month_dir), font=font)
+    )
+    return RunOutcome(
+        month_dir=month_dir,
+        planned=list(plans),
+        selected=selected,
+        results=results,
+        reports=dict(previous),
+        wall_s=manifest["wall_s"],
+        note=note,
+    )
+
+
+def default_executor(jobs: int, settings: RunSettings, *, kind: str = "warm") -> Executor:
+    """The executor of ``kpi run``: warm kernels (default) or a fresh kernel per report."""
+    if kind == "papermill":
+        return PapermillExecutor(jobs=jobs, cell_timeout=settings.cell_timeout_s)
+    if kind != "warm":
+        raise ValueError(f"executor must be 'warm' or 'papermill', got {kind!r}")
+    policy = KernelPolicy(
+        reports_per_kernel=settings.reports_per_kernel,
+        memory_limit_mb=settings.kernel_memory_mb,
+        cell_timeout=settings.cell_timeout_s,
+    )
+    return WarmKernelExecutor(jobs=jobs, policy=policy)
+
+
+def _run_font(
+    shared: Mapping[str, pd.DataFrame], plans: Sequence[PlannedReport], cache_dir: Path
+) -> FontSubset:
+    """The CJK glyphs of every page of the run, made once (and kept for the same text)."""
+    text = run_font_text(shared.values(), sorted({p.job.notebook for p in plans}))
+    key = cache_key({"chars": text, "font": FONT_FILE})
+    font = read_cached(cache_dir, "font", key)
+    if font is None:
+        font = font_subset(text)
+        write_cached(cache_dir, "font", key, font)
+    return font
+
+
+def _execute(
+    executor: Executor,
+    jobs: Sequence[ReportJob],
+    *,
+    on_result: Callable[[ReportResult], object],
+    progress: bool,
+    month: str,
+) -> list[ReportResult]:
+    if not jobs:
+        return []
+    with tqdm(
+        total=len(jobs), desc=f"{month} 报告", unit="份", file=sys.stderr, disable=not progress
+    ) as bar:
+
+        def done(result: ReportResult) -> None:
+            on_result(result)
+            bar.set_postfix_str(f"{result.key} {result.status}", refresh=False)
+            bar.update(1)
+
+        return executor.run(jobs, on_done=done)
+
+
+def _index_rows(
+    manifest: Mapping[str, Any], shared: Mapping[str, pd.DataFrame], month_dir: Path
+) -> list[IndexRow]:
+    headline = headline_scores(shared)
+    order = {SECTION_DEPARTMENT: 0, SECTION_COUNTY: 1, SECTION_CENTRE: 2}
+    entries = sorted(
+        manifest["reports"].values(), key=lambda e: (order.get(e["section"], 3), e["code"])
+    )
+    rows = []
+    for entry in entries:
+        status, error = entry["status"], entry.get("error")
+        href = entry.get("html") if status != "failed" else None
+        detail = ""
+        if status == "failed":
+            if (month_dir / entry["executed_notebook"]).is_file():
+                href = entry["executed_notebook"]
+            if error:
+                cell = "" if error.get("cell_index") is None else f"第{error['cell_index']}格 "
+                detail = f"{cell}{error['ename']}: {error['evalue']}"[:300]
+        score = grade = None
+        if entry["kind"] == "unit" and entry["code"] in headline.index:
+            score = float(headline.loc[entry["code"], "score"])
+            grade = str(headline.loc[entry["code"], "grade"])
+        rows.append(
+            IndexRow(
+                section=entry["section"],
+                code=entry["code"],
+                name=entry["name"],
+                status=status,
+                href=href,
+                score=score,
+                grade=grade,
+                detail=detail,
+            )
+        )
+    return rows
