@@ -1,13 +1,16 @@
 """The ``kpi`` command line: ``sample-data``, ``validate`` and ``run``.
 
 The library raises; this module catches, reports in words and chooses the exit code:
-0 success, 1 some reports failed, 2 invalid input or arguments.
+0 success, 1 some reports failed (the others are written), 2 invalid input, arguments,
+settings or output folder, or the month is locked by another run, 130 interrupted
+(Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from kpilib.run.executors import Executor
 from kpilib.run.runner import RunOutcome, default_executor, execute_run, prepare_run
 from kpilib.sample.generate import generate
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _month(text: str) -> str:
@@ -149,6 +152,8 @@ def run_command(
     ``notebooks_dir`` and ``executor`` are for tests and embedding (the command line
     uses the project's notebooks and the default executor).
     """
+    # SIGTERM stops a run as Ctrl-C does: workers and kernels stopped, manifest kept.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         prepared = prepare_run(
             month=month,
@@ -170,6 +175,14 @@ def run_command(
         )
     except KpiError as exc:
         return _report_error("run", exc)
+    except KeyboardInterrupt:
+        print(
+            f"kpi run: interrupted; the reports finished so far are recorded in "
+            f"{Path(out_dir) / month / 'manifest.json'}; run again to finish "
+            f"(unchanged reports are skipped)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     if outcome.note:
         print(outcome.note)
     _print_summary(month, outcome)
@@ -221,6 +234,10 @@ def _print_summary(month: str, outcome: RunOutcome) -> None:
         )
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kpi`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -231,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         return handler(args)
     except KpiError as exc:
         return _report_error(args.command, exc)
+    except KeyboardInterrupt:
+        print(f"kpi {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

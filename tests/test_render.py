@@ -3,14 +3,17 @@
 import base64
 import io
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import nbformat
+import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from kpilib.report import labels
 from kpilib.report.fonts import use_cjk_font
 from kpilib.report.render import IndexRow, index_html, notebook_to_html, render_report
 from kpilib.report.store import (
@@ -176,3 +179,148 @@ def test_index_links_every_report_with_score_grade_and_status():
     assert "91.26" in page and ">A<" in page
     assert "失败" in page and "第3格 RuntimeError" in page
     assert "未变更" in page  # skipped
+
+
+# --------------------------------------------------------------------------- hostile names
+
+#: Names, notes and parameters as an adversary would write them (issue #10, item 3).
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[点我](javascript:alert(1))",
+    "![图](javascript:alert(1))",
+    "<a href='javascript:alert(1)'>点我</a>",
+    "<javascript:alert(1)>",
+    "**粗**_斜_`代码`$x$~~删~~|表|",
+    "1. 列表\n# 标题\n---\n> 引用",
+    "&lt;已转义&gt; a\\b",
+    "http://example.com/?q=<x>",
+]
+
+
+class _Parsed(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse(page: str) -> _Parsed:
+    parsed = _Parsed()
+    parsed.feed(page)
+    return parsed
+
+
+def _live_markup(parsed: _Parsed) -> list[str]:
+    """Scripts, event handlers, javascript: URLs, links and images not embedded in a page."""
+    found = []
+    for tag, attrs in parsed.tags:
+        if tag == "script":
+            found.append("<script>")
+        found += [f"<{tag} {name}>" for name in attrs if name.startswith("on")]
+        found += [
+            f"<{tag} {name}={value!r}>"
+            for name, value in attrs.items()
+            if re.sub(r"\s", "", value or "").lower().startswith("javascript:")
+        ]
+        if tag == "img" and not (attrs.get("src") or "").startswith("data:image/png;base64,"):
+            found.append(f"<img src={attrs.get('src')!r}>")
+        if tag == "a" and not (attrs.get("href") or "").startswith("#"):  # heading anchors
+            found.append(f"<a href={attrs.get('href')!r}>")
+    return found
+
+
+def _headline(name: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit_code": ["X01"], "unit_name": [name], "unit_type": ["county"], "total": [80.5],
+            "rank": [3], "grade": ["A"], "vetoed": [True], "veto_reason": [name], "peers": [12],
+            "prev_total": [78.0], "prev_rank": [5], "prev_grade": ["B"], "change": [2.5],
+        }
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hostile_page(tmp_path_factory) -> str:
+    """A report whose Markdown sentences and tables carry every :data:`HOSTILE` value."""
+    cells = [new_markdown_cell("# 单位月度考核报告")]
+    for count, name in enumerate(HOSTILE, start=1):
+        markdown = "\n\n".join(
+            [
+                labels.unit_heading(_headline(name), "2026-10"),
+                labels.headline_text(_headline(name), "X01"),
+                labels.note(pd.DataFrame({"key": ["k"], "text": [name]}), "k"),
+            ]
+        )
+        cell = new_code_cell("display(Markdown(...))", execution_count=count)
+        cell.outputs = [new_output("display_data", data={"text/markdown": markdown})]
+        cells.append(cell)
+    table = labels.for_display(
+        pd.DataFrame({"name": HOSTILE, "customer_name": HOSTILE[::-1], "total": range(10)})
+    )
+    cell = new_code_cell("labels.display(frame)", execution_count=len(HOSTILE) + 1)
+    # what IPython shows for a DataFrame: its _repr_html_ (pandas escapes every cell)
+    cell.outputs = [new_output("display_data", data={"text/html": table._repr_html_()})]
+    cells.append(cell)
+    nb = new_notebook(
+        cells=cells,
+        metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "P"}},
+    )
+    path = tmp_path_factory.mktemp("hostile") / "unit_X01.ipynb"
+    nbformat.write(nb, path)
+    return notebook_to_html(path, title=f"2026-10 {HOSTILE[0]} (X01) 月度考核报告")
+
+
+def test_hostile_names_render_as_text_never_as_markup(hostile_page):
+    parsed = _parse(hostile_page)
+    assert _live_markup(parsed) == []
+    text = "".join(parsed.text)
+    for name in HOSTILE:
+        shown = re.sub(r"\s+", " ", name)
+        assert f"{shown}（X01）2026-10 月度考核报告" in text, name  # heading
+        assert f"一票否决：{shown}" in text, name  # the headline's veto reason
+    assert "<title>2026-10 &lt;script&gt;alert(1)&lt;/script&gt; (X01)" in hostile_page
+    headings = [tag for tag, _ in parsed.tags if tag == "h1"]
+    assert len(headings) == 1 + len(HOSTILE)  # a name cannot open a heading of its own
+    assert not [tag for tag, _ in parsed.tags if tag in {"ol", "ul", "blockquote", "hr", "em"}]
+
+
+def test_unescaped_markdown_would_be_caught(tmp_path):
+    """The checks above see live markup when a name goes into Markdown raw."""
+    cell = new_code_cell("display(Markdown(name))", execution_count=1)
+    raw = f"# {HOSTILE[0]} {HOSTILE[1]} {HOSTILE[2]}"
+    cell.outputs = [new_output("display_data", data={"text/markdown": raw})]
+    path = tmp_path / "raw.ipynb"
+    nbformat.write(new_notebook(cells=[cell]), path)
+    found = _live_markup(_parse(notebook_to_html(path, title="t")))
+    assert "<script>" in found and "<img onerror>" in found
+    assert "<a href='javascript:alert(1)'>" in found
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_every_markdown_sentence_escapes_its_free_text(name):
+    from nbconvert.filters.markdown import markdown2html
+
+    tables = {
+        "sampling_plan": pd.DataFrame({"seed": [202610]}),
+        "sampling_list": pd.DataFrame({"ticket_id": ["GD1"]}),
+    }
+    sentences = [
+        labels.markdown_text(name),
+        labels.unit_heading(_headline(name), "2026-10"),
+        labels.headline_text(_headline(name), "X01"),
+        labels.note(pd.DataFrame({"key": ["k"], "text": [name]}), "k"),
+        labels.sampling_basis_text(tables, month="2026-10", aql=2.5, level=name),
+    ]
+    for sentence in sentences:
+        parsed = _parse(markdown2html(sentence))
+        assert _live_markup(parsed) == [], sentence
+        assert re.sub(r"\s+", " ", name) in "".join(parsed.text), sentence

@@ -163,7 +163,10 @@ def test_a_month_without_inspections_still_builds(tmp_path):
 def test_excel_export_has_chinese_headers_and_masked_phones(shared, tmp_path):
     books = excel_exports(shared)
     sheets = books["department_scorecard.xlsx"]
-    assert list(sheets) == ["单位考核排名", "人员考核得分", "汇总检查"]
+    assert list(sheets) == [
+        *("单位考核排名", "人员考核得分", "汇总检查"),
+        *("人员指标明细", "人员总分计算", "人员发展收入"),
+    ]
     path = write_excel(tmp_path / "department_scorecard.xlsx", sheets)
     staff = pd.read_excel(path, sheet_name="人员考核得分", dtype=str)
     assert {"工号", "姓名", "手机号码(脱敏)", "综合得分"} <= set(staff.columns)

@@ -201,6 +201,10 @@ def test_a_hung_cell_times_out_and_the_next_report_gets_a_new_kernel(tmp_path):
     policy = KernelPolicy(cell_timeout=3)
     results = WarmKernelExecutor(jobs=1, policy=policy).run(jobs)
     assert [r.status for r in results] == ["ok", "failed", "ok"], [r.failure for r in results]
-    assert "Timeout" in results[1].failure.ename or "timed out" in results[1].failure.evalue
+    failure = results[1].failure
+    assert failure.ename == "CellTimeoutError"
+    # the cell is named: markdown 0, parameters 1, the sleeping cell 2 (source notebook)
+    assert failure.cell_index == 2 and "time.sleep(120)" in failure.source
+    assert "cell 2" in failure.evalue and "3 s" in failure.evalue
     assert results[1].execute_s < 60
     assert _printed(jobs[0].output_notebook) != _printed(jobs[2].output_notebook)

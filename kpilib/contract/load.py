@@ -20,13 +20,40 @@ Decisions recorded here (and to be mirrored in ``docs/data-contract.md``):
 * Rows that are entirely blank are skipped silently (their row numbers are kept).
 * At most :data:`MAX_FINDINGS_PER_RULE` findings are listed per file, column and
   rule; one more finding then says how many further rows break the same rule.
+
+Hostile input is normal input: whatever a file holds, the result is findings, never a
+traceback.
+
+* Only regular files are read. A symbolic link, folder, FIFO, device or socket under a
+  table's file name is an error and is not opened (nor is its target named).
+* A CSV must be text: a zip (an Excel workbook or another archive), an old ``.xls``,
+  UTF-16 (with or without byte-order mark) or a binary file is an error naming what
+  it is. An ``.xlsx`` that is CSV text, a plain zip or an ``.xls`` likewise.
+* Text decoded without error but holding private-use or U+FFFD replacement
+  characters was written in another encoding (Big5, for one, decodes as GB18030
+  into such characters): an error naming the encodings tried; the file is not read
+  further.
+* Numbers, money and dates take ASCII digits only: full-width (``１２３``) or other
+  non-ASCII digits are refused with the cell named, never normalised silently.
+  Thousands separators must group three digits (``1,234,567.89``); ``1,50`` is refused.
+* Dates must lie in :data:`EARLIEST_DATE` .. :data:`LATEST_DATE`.
+* Cells that are not data are refused with the cell named: a NUL byte, an Excel
+  error value (``#N/A``, ``#REF!``...), an xlsx formula without a cached value, and
+  in key and identifier columns a placeholder (``N/A``, ``null``, ``None``, ``-``...).
+* Money above :data:`IMPLAUSIBLE_YUAN` in a single row is a warning.
+* Unless ``params_dir`` is None, the month is also checked against the parameter
+  files ``kpi run`` needs: ``scheme-YYYY.yaml`` must exist (an error otherwise) and
+  every expense category must be in ``budget-YYYY.yaml`` (a warning when the year has
+  no budget file).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 import unicodedata
 import warnings
 import zipfile
@@ -39,13 +66,14 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pandera.pandas as pa
-from openpyxl.utils.exceptions import InvalidFileException
+import yaml
 from pandera.errors import SchemaErrors
 
 from kpilib.contract.calendar import MONTH_PATTERN
 from kpilib.contract.month_data import MonthData
 from kpilib.contract.schema import TABLES, Column, Table
 from kpilib.errors import Finding, InputError, Severity
+from kpilib.paths import PARAMS_DIR, PROJECT_DIR
 
 __all__ = ["load_month", "validate_month"]
 
@@ -57,6 +85,46 @@ MAX_FINDINGS_PER_RULE = 200
 MUST_HAVE_ROWS = frozenset({"units", "staff", "activity"})
 #: Tables that may legitimately be empty in a month (header only is fine).
 MAY_BE_EMPTY = frozenset({"audit_findings", "expenses", "training", "centre_results"})
+
+#: Plausible dates: a date outside this range is an error (9999-12-31 is a placeholder,
+#: 1900-01-01 an Excel zero). Raise EARLIEST_DATE if staff hired before 2000 appear.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+#: (table, money column) -> yuan above which a single row is a warning (implausible,
+#: probably fen written as yuan or a typo). Not in params/run.yaml: the run settings
+#: loader accepts no other keys.
+IMPLAUSIBLE_YUAN = {
+    ("revenue", "amount_fen"): 10_000_000,
+    ("expenses", "amount_fen"): 1_000_000,
+    ("activity", "collected_fen"): 100_000_000,
+    ("activity", "billed_fen"): 100_000_000,
+}
+
+#: Placeholders refused in key and identifier columns (compared case-insensitively,
+#: after NFKC, so full-width forms are caught too).
+PLACEHOLDERS = frozenset(
+    {"#n/a", "n/a", "na", "n.a.", "null", "none", "nan", "nil", "-", "--", "—", "/", "?"}
+)
+#: Excel's error values: never data, in any column.
+EXCEL_ERRORS = frozenset(
+    {
+        "#n/a",
+        "#value!",
+        "#ref!",
+        "#div/0!",
+        "#num!",
+        "#name?",
+        "#null!",
+        "#getting_data",
+        "#spill!",
+        "#calc!",
+        "#field!",
+        "#blocked!",
+        "#unknown!",
+        "#busy!",
+    }
+)
 
 #: Accepted spellings of booleans (compared case-insensitively).
 BOOL_WORDS = {
@@ -117,12 +185,28 @@ _VALIDATION_DTYPE = {
     "bool": "boolean",
 }
 
-_INT_RE = r"[+-]?(?:\d{1,15}|\d{1,3}(?:,\d{3}){1,4})(?:\.0*)?"
-_GROUPED_RE = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
-_MONEY_RE = r"[+-]?(?:\d{1,13}|\d{1,3}(?:,\d{3}){1,4})(?:\.\d{0,2})?"
+# ASCII digits only ([0-9], never \d, which matches full-width and other digits too).
+_INT_RE = r"[+-]?(?:[0-9]{1,15}|[0-9]{1,3}(?:,[0-9]{3}){1,4})(?:\.0*)?"
+_GROUPED_RE = r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?"
+_MONEY_RE = r"[+-]?(?:[0-9]{1,13}|[0-9]{1,3}(?:,[0-9]{3}){1,4})(?:\.[0-9]{0,2})?"
+#: money the fast pattern leaves to Decimal: more decimals, scientific notation, grouping
+_MONEY_SLOW_RE = re.compile(
+    r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]*)?(?:[eE][+-]?[0-9]{1,3})?"
+)
 _DATE_RE = (
-    r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
-    r"(?:[ T]+(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d)(?:\.\d+)?)?)?$"
+    r"^(?P<year>[0-9]{4})\s*[-/.年]\s*(?P<month>[0-9]{1,2})\s*[-/.月]\s*(?P<day>[0-9]{1,2})"
+    r"\s*日?(?:[ T]+(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])"
+    r"(?::(?P<second>[0-5][0-9])(?:\.[0-9]+)?)?)?$"
+)
+#: a non-ASCII digit (full-width １, Arabic-Indic ١...) or a full-width sign or letter
+_WIDE_RE = r"(?![0-9])\d|[\uff01-\uff5e]"
+#: characters a correct decoding does not produce: private use and U+FFFD
+_MISDECODED_RE = re.compile("[\ue000-\uf8ff\ufffd\U000f0000-\U0010ffff]")
+#: digits, dots and commas: a number, were it not for the commas (1,50 or 1.234,56)
+_COMMA_SHAPE_RE = re.compile(r"[+-]?[0-9.,]*[0-9][0-9.,]*")
+_COMMA_RULE = (
+    "千位分隔符位置不对 (misplaced comma: thousands separators must group three digits, "
+    "e.g. 1,234,567.89; a decimal comma such as 1,50 is not accepted): 更正该值 (correct it)"
 )
 
 
@@ -131,13 +215,17 @@ _DATE_RE = (
 # ---------------------------------------------------------------------------
 
 
-def validate_month(data_dir: str | Path, month: str) -> list[Finding]:
+def validate_month(
+    data_dir: str | Path, month: str, *, params_dir: str | Path | None = PARAMS_DIR
+) -> list[Finding]:
     """Check one month's input files and return every finding.
 
     Parameters
     ----------
     data_dir : folder holding one ``YYYY-MM/`` folder per month.
     month : the month, ``YYYY-MM``.
+    params_dir : folder of ``scheme-YYYY.yaml`` and ``budget-YYYY.yaml``, checked as
+        ``kpi run`` needs them; None skips them (an earlier month read for a trend).
 
     Returns
     -------
@@ -150,17 +238,21 @@ def validate_month(data_dir: str | Path, month: str) -> list[Finding]:
     ValueError
         If ``month`` is not of the form ``YYYY-MM``.
     """
-    findings, _ = _check_month(Path(data_dir), month)
+    findings, _ = _check_month(Path(data_dir), month, params_dir)
     return findings
 
 
-def load_month(data_dir: str | Path, month: str) -> MonthData:
+def load_month(
+    data_dir: str | Path, month: str, *, params_dir: str | Path | None = PARAMS_DIR
+) -> MonthData:
     """Read, convert and validate one month's input files.
 
     Parameters
     ----------
     data_dir : folder holding one ``YYYY-MM/`` folder per month.
     month : the month, ``YYYY-MM``.
+    params_dir : folder of ``scheme-YYYY.yaml`` and ``budget-YYYY.yaml``, checked as
+        ``kpi run`` needs them; None skips them (an earlier month read for a trend).
 
     Returns
     -------
@@ -179,7 +271,7 @@ def load_month(data_dir: str | Path, month: str) -> MonthData:
     ValueError
         If ``month`` is not of the form ``YYYY-MM``.
     """
-    findings, reads = _check_month(Path(data_dir), month)
+    findings, reads = _check_month(Path(data_dir), month, params_dir)
     if any(f.severity == "error" for f in findings):
         raise InputError(findings)
     frames = {name: _finalise(reads[name]) for name in TABLES}
@@ -207,6 +299,10 @@ class _TableRead:
     headers: dict[str, str] = field(default_factory=dict)
     #: canonical name -> rows whose cell could not be converted (already reported)
     unparsed: dict[str, pd.Index] = field(default_factory=dict)
+    #: (spreadsheet row, column position) -> xlsx formula that has no cached value
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: canonical name -> data rows holding such a formula
+    formula_rows: dict[str, list[int]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
     def add(
@@ -247,7 +343,9 @@ class _TableRead:
 # ---------------------------------------------------------------------------
 
 
-def _check_month(data_dir: Path, month: str) -> tuple[list[Finding], dict[str, _TableRead]]:
+def _check_month(
+    data_dir: Path, month: str, params_dir: str | Path | None
+) -> tuple[list[Finding], dict[str, _TableRead]]:
     if not MONTH_PATTERN.fullmatch(str(month)):
         raise ValueError(f"month must look like 2026-10, got {month!r}")
     month_dir = data_dir / month
@@ -271,8 +369,11 @@ def _check_month(data_dir: Path, month: str) -> tuple[list[Finding], dict[str, _
     for tr in reads.values():
         if tr.usable:
             _warn_identical_content(tr)
+            _warn_implausible_amounts(tr)
 
     findings = _unknown_files(month_dir)
+    if params_dir is not None:
+        findings.extend(_check_params(Path(params_dir), month, reads["expenses"]))
     for tr in reads.values():
         positions = {h: i for i, h in enumerate(tr.headers.values())}
         findings.extend(
@@ -301,11 +402,40 @@ def _unknown_files(month_dir: Path) -> list[Finding]:
     ]
 
 
+def _entry_kind(path: Path) -> str | None:
+    """What is at ``path`` without following a link: 'file', 'link', 'folder', 'special'.
+
+    None when nothing is there.
+    """
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return "special"  # e.g. a name too long or a folder without permission
+    if stat.S_ISLNK(mode):
+        return "link"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "special"
+
+
+_NOT_A_FILE = {
+    "link": "是符号链接, 未读取 (a symbolic link, not read: inputs must be regular files): "
+    "把实际文件复制到此处 (copy the real file here)",
+    "folder": "是文件夹而非文件 (a folder named like a file, not read): "
+    "放入导出的文件本身 (put the exported file itself here)",
+    "special": "不是普通文件, 未读取 (not a regular file: a FIFO, device or socket, not read): "
+    "放入导出的文件本身 (put the exported file itself here)",
+}
+
+
 def _read_table(month_dir: Path, table: Table) -> _TableRead:
     csv_path = month_dir / f"{table.file_stem}.csv"
     xlsx_path = month_dir / f"{table.file_stem}.xlsx"
     tr = _TableRead(table, csv_path.name)
-    if csv_path.is_file() and xlsx_path.is_file():
+    present = [p for p in (csv_path, xlsx_path) if _entry_kind(p) is not None]
+    if len(present) == 2:
         tr.add(
             None,
             None,
@@ -314,7 +444,7 @@ def _read_table(month_dir: Path, table: Table) -> _TableRead:
             "只保留一个 (keep exactly one)",
         )
         return tr
-    if not csv_path.is_file() and not xlsx_path.is_file():
+    if not present:
         tr.add(
             None,
             None,
@@ -323,12 +453,15 @@ def _read_table(month_dir: Path, table: Table) -> _TableRead:
             f"({table.title}, put one of them in {month_dir.name}/)",
         )
         return tr
-    path = csv_path if csv_path.is_file() else xlsx_path
+    path = present[0]
     tr.file = path.name
-    if path.stat().st_size == 0:
+    data = _read_bytes(path, tr)
+    if data is None:
+        return tr
+    if not data:
         tr.add(None, None, None, "文件为空 (empty file, 0 bytes): 重新导出 (export it again)")
         return tr
-    cells = _read_csv_cells(path, tr) if path.suffix == ".csv" else _read_xlsx_cells(path, tr)
+    cells = _read_csv_cells(data, tr) if path.suffix == ".csv" else _read_xlsx_cells(data, tr)
     if cells is None:
         return tr
     if not _take_header(cells, tr):
@@ -337,34 +470,128 @@ def _read_table(month_dir: Path, table: Table) -> _TableRead:
     return tr
 
 
+def _read_bytes(path: Path, tr: _TableRead) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file; otherwise a finding and None.
+
+    The file is opened without following a link and without blocking (a FIFO would
+    wait for a writer), and checked again once open.
+    """
+    kind = _entry_kind(path)
+    if kind != "file":
+        tr.add(None, None, None, _NOT_A_FILE[kind or "special"])
+        return None
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        tr.add(
+            None,
+            None,
+            None,
+            f"无法读取 (cannot read the file: {exc.strerror}): "
+            "检查文件权限 (check its permissions)",
+        )
+        return None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            tr.add(None, None, None, _NOT_A_FILE["special"])
+            return None
+        return file.read()
+
+
 # ---------------------------------------------------------------------------
 # reading cells as text
 # ---------------------------------------------------------------------------
 
 
-def _read_csv_cells(path: Path, tr: _TableRead) -> pd.DataFrame | None:
-    data = path.read_bytes()
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc: the old Office format
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def _zip_kind(data: bytes) -> str:
+    """'workbook' for an xlsx (a zip holding ``xl/workbook.xml``), 'zip' for another zip."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return "zip"
+    return "workbook" if "xl/workbook.xml" in names else "zip"
+
+
+def _utf16_without_bom(data: bytes) -> bool:
+    r"""Whether ``data`` reads as comma-separated UTF-16 text (little or big endian).
+
+    >>> _utf16_without_bom("工号,姓名\r\n".encode("utf-16-le"))
+    True
+    >>> _utf16_without_bom(b"S0001,\x00,1\r\n")
+    False
+    """
+    sample = data[: 1 << 16]
+    sample = sample[: len(sample) // 2 * 2]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = sample.decode(encoding, errors="replace")
+        readable = sum(c.isprintable() or c in "\r\n\t" for c in text)
+        if "," in text and "\n" in text and "\x00" not in text and readable > 0.95 * len(text):
+            return True
+    return False
+
+
+def _binary(data: bytes) -> bool:
+    r"""Whether ``data`` is not text: many control bytes (tab, line breaks, ESC excepted).
+
+    >>> _binary(bytes(range(256)) * 4), _binary("工号,姓名\r\nS0001,张\x00三\r\n".encode())
+    (True, False)
+    """
+    sample = data[: 1 << 16]
+    controls = sum(sample.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13, 27))
+    return controls > 0.05 * len(sample)
+
+
+def _read_csv_cells(data: bytes, tr: _TableRead) -> pd.DataFrame | None:
     if not data.lstrip(b"\xef\xbb\xbf").strip():
         tr.add(None, None, None, "文件为空 (empty file, no content): 重新导出 (export it again)")
         return None
-    if data.startswith(b"PK\x03\x04"):
+    if data.startswith(_ZIP_MAGIC):
+        if _zip_kind(data) == "workbook":
+            rule = (
+                "这是 Excel 工作簿而非 CSV (an Excel workbook named .csv): 改名为 .xlsx (rename it)"
+            )
+        else:
+            rule = (
+                "这是 ZIP 压缩包而非 CSV (a zip archive named .csv, not a table): "
+                "解压后放入其中的 CSV 或 xlsx 文件 (unpack it and put the table file here)"
+            )
+        tr.add(None, None, None, rule)
+        return None
+    if data.startswith(_OLE_MAGIC):
         tr.add(
             None,
             None,
             None,
-            "这是 Excel 工作簿而非 CSV (an Excel workbook named .csv): 改名为 .xlsx (rename it)",
+            "这是旧版 Excel (.xls) 文件而非 CSV (an old-format .xls workbook named .csv): "
+            "用 Excel 另存为 .xlsx 或 CSV UTF-8 (save it as .xlsx or CSV UTF-8)",
         )
         return None
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (b"\x00" in data and _utf16_without_bom(data)):
         tr.add(
             None,
             None,
             None,
-            "UTF-16 编码不受支持 (UTF-16 text is not supported): "
-            "另存为 CSV UTF-8 或 GBK (save as CSV UTF-8 or GBK)",
+            "UTF-16 编码不受支持 (UTF-16 text, with or without byte-order mark, is not "
+            "supported; tried UTF-8 and GB18030/GBK): 另存为 CSV UTF-8 或 GBK "
+            "(save as CSV UTF-8 or GBK)",
         )
         return None
-    text = _decode(data, tr)
+    if _binary(data):
+        tr.add(
+            None,
+            None,
+            None,
+            "不是文本文件 (a binary file named .csv, not comma-separated text): "
+            "重新导出为 CSV 或 xlsx (export it again as CSV or .xlsx)",
+        )
+        return None
+    text, encoding = _decode(data, tr)
     try:
         cells = pd.read_csv(
             io.StringIO(text),
@@ -384,17 +611,39 @@ def _read_csv_cells(path: Path, tr: _TableRead) -> pd.DataFrame | None:
     cells = cells.fillna("").astype("str")
     cells.columns = range(cells.shape[1])
     cells.index = pd.RangeIndex(1, len(cells) + 1)
+    if encoding is not None and _MISDECODED_RE.search(text):
+        _report_misdecoded(cells, encoding, tr)
+        return None
     return cells
 
 
-def _decode(data: bytes, tr: _TableRead) -> str:
+def _report_misdecoded(cells: pd.DataFrame, encoding: str, tr: _TableRead) -> None:
+    """One finding at the first cell a decoding without errors still got wrong."""
+    suspect = cells.apply(lambda s: s.str.contains(_MISDECODED_RE.pattern, regex=True))
+    row = int(suspect.any(axis=1).idxmax())
+    pos = int(np.argmax(suspect.loc[row].to_numpy(dtype=bool)))
+    header = cells.iloc[0, pos].strip()
+    column = header if row > 1 and header and not _MISDECODED_RE.search(header) else None
+    tr.add(
+        row,
+        column or _column_letter(pos),
+        cells.loc[row, pos],
+        f"编码不对 (wrong encoding: read as {encoding} without error, the text still holds "
+        "private-use or U+FFFD replacement characters, so the file is in another encoding "
+        "such as Big5; tried UTF-8, then GB18030/GBK): 另存为 CSV UTF-8 或 GBK "
+        "(save it as CSV UTF-8 or GBK)",
+    )
+
+
+def _decode(data: bytes, tr: _TableRead) -> tuple[str, str | None]:
     """Decode CSV bytes as UTF-8 (with or without BOM) or GB18030 (a superset of GBK).
 
     Undecodable bytes are reported (with row and column) and replaced, so the
-    rest of the file is still checked.
+    rest of the file is still checked. Returns the text and the encoding it
+    decoded from without error (None when bytes had to be replaced).
     """
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
         pass
     as_utf8 = data.decode("utf-8-sig", errors="replace")
@@ -402,12 +651,12 @@ def _decode(data: bytes, tr: _TableRead) -> str:
     non_ascii = len(as_utf8) - len(as_utf8.encode("ascii", "ignore"))
     if non_ascii - replaced > replaced:  # mostly valid UTF-8 with a few broken bytes
         _report_undecodable(data, "utf-8", tr)
-        return as_utf8
+        return as_utf8, None
     try:
-        return data.decode("gb18030")
+        return data.decode("gb18030"), "GB18030"
     except UnicodeDecodeError:
         _report_undecodable(data, "gb18030", tr)
-        return data.decode("gb18030", errors="replace")
+        return data.decode("gb18030", errors="replace"), None
 
 
 def _report_undecodable(data: bytes, encoding: str, tr: _TableRead) -> None:
@@ -445,25 +694,56 @@ def _report_undecodable(data: bytes, encoding: str, tr: _TableRead) -> None:
         )
 
 
-def _read_xlsx_cells(path: Path, tr: _TableRead) -> pd.DataFrame | None:
+def _not_a_workbook(data: bytes) -> str | None:
+    """Why ``data`` is not an xlsx workbook, or None when it looks like one."""
+    if data.startswith(_ZIP_MAGIC):
+        if _zip_kind(data) == "workbook":
+            return None
+        return (
+            "这是 ZIP 压缩包而非 Excel 工作簿 (cannot open as .xlsx: a zip archive that is "
+            "not a workbook): 解压后放入其中的表格文件 (unpack it and put the table file here)"
+        )
+    if data.startswith(_OLE_MAGIC):
+        return (
+            "这是旧版 Excel (.xls) 文件 (cannot open as .xlsx: an old-format .xls workbook): "
+            "用 Excel 另存为 .xlsx (save it as .xlsx)"
+        )
+    if not _binary(data) and b"," in data[:4096]:
+        return (
+            "这是 CSV 文本而非 Excel 工作簿 (cannot open as .xlsx: comma-separated text named "
+            ".xlsx): 改名为 .csv (rename it)"
+        )
+    return (
+        "不是 Excel 工作簿 (cannot open as .xlsx: not a workbook): "
+        "用 Excel 重新另存为 .xlsx (re-save it as .xlsx)"
+    )
+
+
+#: an XML formula element, with or without a namespace prefix
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _read_xlsx_cells(data: bytes, tr: _TableRead) -> pd.DataFrame | None:
+    problem = _not_a_workbook(data)
+    if problem is not None:
+        tr.add(None, None, None, problem)
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it ignores
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            try:
-                sheets = book.sheetnames
-                rows = [
-                    [_xlsx_text(v) for v in row]
-                    for row in book.worksheets[0].iter_rows(values_only=True)
-                ]
-            finally:
-                book.close()
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as exc:
+            sheets, rows = _xlsx_rows(data, data_only=True)
+            if rows and _has_formulas(data):
+                _, formulas = _xlsx_rows(data, data_only=False)
+                for r, (shown, written) in enumerate(zip(rows, formulas, strict=False), start=1):
+                    for pos, (value, formula) in enumerate(zip(shown, written, strict=False)):
+                        if value == "" and formula.startswith("="):
+                            tr.formulas[(r, pos)] = formula
+    except Exception as exc:  # any failure to parse a hostile workbook is a finding
         tr.add(
             None,
             None,
             None,
-            f"无法作为 Excel 工作簿打开 (cannot open as .xlsx: {exc}): "
+            f"无法作为 Excel 工作簿打开 (cannot open as .xlsx: {type(exc).__name__}: {exc}): "
             "用 Excel 重新另存为 .xlsx (re-save it as .xlsx)",
         )
         return None
@@ -476,13 +756,37 @@ def _read_xlsx_cells(path: Path, tr: _TableRead) -> pd.DataFrame | None:
             f"{sheets[0]!r} is read): 确认数据在第一个工作表 (make sure the data is there)",
             "warning",
         )
-    if not rows or not any(any(cell.strip() for cell in row) for row in rows):
+    if not tr.formulas and not any(any(cell.strip() for cell in row) for row in rows):
         tr.add(None, None, None, "文件为空 (empty workbook): 重新导出 (export it again)")
         return None
     width = max(map(len, rows))
     cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype="str")
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     return cells
+
+
+def _xlsx_rows(data: bytes, *, data_only: bool) -> tuple[list[str], list[list[str]]]:
+    """Sheet names and the first sheet's cells as text (formulas as written unless data_only)."""
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    try:
+        sheets = book.sheetnames
+        rows = [
+            [_xlsx_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)
+        ]
+    finally:
+        book.close()
+    return sheets, rows
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the xlsx ``data`` holds a formula (a cheap look first)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as member:
+                    if _FORMULA_TAG.search(member.read()):
+                        return True
+    return False
 
 
 def _xlsx_text(value: object) -> str:
@@ -505,6 +809,8 @@ def _xlsx_text(value: object) -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(getattr(value, "text", None), str):  # an array formula, as written
+        return value.text  # type: ignore[attr-defined]
     return str(value)
 
 
@@ -609,8 +915,16 @@ def _take_header(cells: pd.DataFrame, tr: _TableRead) -> bool:
                 f"添加该列, 表头可写 {col.alias} 或 {col.name} (add it)",
             )
 
+    for row, _ in tr.formulas:  # a formula's row is not blank
+        if row > header_row:
+            nonblank.loc[row] = True
     tr.raw = data.loc[nonblank, list(positions.values())].set_axis(list(positions), axis=1)
     tr.text = text.loc[nonblank, list(positions.values())].set_axis(list(positions), axis=1)
+    names_at = {pos: name for name, pos in positions.items()}
+    for (row, pos), formula in tr.formulas.items():
+        if row > header_row and pos in names_at:
+            tr.raw.loc[row, names_at[pos]] = formula  # what the user wrote, for the finding
+            tr.formula_rows.setdefault(names_at[pos], []).append(row)
     if tr.raw.empty:
         if table.name in MUST_HAVE_ROWS:
             tr.add(
@@ -643,9 +957,13 @@ def _convert(tr: _TableRead) -> pd.DataFrame:
     for name in tr.text.columns:
         col = tr.table.column(name)
         text = tr.text[name]
+        refused = _refuse_cells(tr, col, text)
+        if len(refused):
+            text = text.copy()
+            text.loc[refused] = ""  # reported already: neither converted nor "blank"
         values, failures = _CONVERTERS[col.kind](text, col)
         typed[name] = values
-        bad_rows = []
+        bad_rows = [refused] if len(refused) else []
         for mask, rule in failures:
             rows = text.index[np.asarray(mask, dtype=bool)]
             if len(rows):
@@ -654,6 +972,71 @@ def _convert(tr: _TableRead) -> pd.DataFrame:
         if bad_rows:
             tr.unparsed[name] = bad_rows[0].append(bad_rows[1:])
     return pd.DataFrame(typed, index=tr.text.index)
+
+
+_FORMULA_RULE = (
+    "公式没有计算结果 (a formula without a cached value: the workbook was not saved by "
+    "Excel, so the cell reads as blank): 在 Excel 中打开并保存, 或粘贴为数值 "
+    "(open and save it in Excel, or paste the values)"
+)
+_NUL_RULE = (
+    "含有空字符 NUL (the cell holds a NUL byte \\x00: the export is corrupt): "
+    "重新导出 (export it again)"
+)
+_EXCEL_ERROR_RULE = (
+    "Excel 错误值, 不是数据 (an Excel error value, not data): "
+    "修正公式或填入实际值 (fix the formula or enter the value)"
+)
+_PLACEHOLDER_RULE = (
+    "占位符不是有效编号 (a placeholder, not an identifier): "
+    "填写实际编号或删除该行 (write the real identifier, or delete the row)"
+)
+_WIDE_RULE = (
+    "含全角或非 ASCII 数字 (full-width or non-ASCII digits or signs, e.g. １２３): "
+    "改为半角, 如 123 (retype with ASCII digits 0-9)"
+)
+
+
+def _identifier(table: Table, col: Column) -> bool:
+    """Whether ``col`` identifies something: a key, a reference, an ID or unit code."""
+    referencing = {ref.column for ref in table.references}
+    return (
+        col.name in table.key
+        or col.name in referencing
+        or col.name.endswith("_id")
+        or col.name == "unit_code"
+    )
+
+
+def _refuse_cells(tr: _TableRead, col: Column, text: pd.Series) -> pd.Index:
+    """Report the cells that are not data at all; return their rows (each reported once)."""
+    refused = pd.Index(tr.formula_rows.get(col.name, []), dtype="int64")
+    if len(refused):
+        tr.add_cells(col.name, refused, _FORMULA_RULE)
+    nonblank = text.ne("")
+    if not nonblank.any():
+        return refused
+    words = text[nonblank]
+
+    def folded(cells: pd.Series) -> pd.Series:
+        return cells.str.normalize("NFKC").str.strip().str.casefold()
+
+    hashed = words.str.startswith(("#", "\uff03"))  # '#' or full-width '＃'
+    excel_error = hashed & folded(words.where(hashed, "")).isin(EXCEL_ERRORS)
+    rules = [
+        (words.str.contains("\x00", regex=False), _NUL_RULE),
+        (excel_error, _EXCEL_ERROR_RULE),
+    ]
+    if col.kind in ("str", "category") and _identifier(tr.table, col):
+        rules.append((folded(words).isin(PLACEHOLDERS), _PLACEHOLDER_RULE))
+    if col.kind in ("int", "money", "float", "date", "datetime", "bool"):
+        rules.append((words.str.contains(_WIDE_RE, regex=True), _WIDE_RULE))
+    for mask, rule in rules:
+        rows = words.index[mask.to_numpy(dtype=bool)].difference(refused)
+        if len(rows):
+            tr.add_cells(col.name, rows, rule)
+            refused = refused.append(rows)
+    return refused
 
 
 _Failures = list[tuple[pd.Series, str]]
@@ -675,22 +1058,32 @@ def _to_category(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
     return codes.where(text.ne("")).astype("str"), []
 
 
+def _bad_commas(text: pd.Series) -> pd.Series:
+    """Number-like cells with a comma that is not a well-formed thousands separator."""
+    shaped = text.str.fullmatch(_COMMA_SHAPE_RE.pattern).astype(bool)
+    return text.str.contains(",", regex=False) & shaped & ~text.str.fullmatch(_GROUPED_RE)
+
+
 def _to_int(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
     blank = text.eq("")
     ok = text.str.fullmatch(_INT_RE).astype(bool)
     numbers = pd.to_numeric(text.where(ok).str.replace(",", "", regex=False), errors="coerce")
+    commas = ~ok & _bad_commas(text)
     rule = "应为整数 (whole number expected): 改为整数, 如 12 (write a whole number)"
-    return numbers.astype("Int64"), [(~blank & ~ok, rule)]
+    return numbers.astype("Int64"), [(commas, _COMMA_RULE), (~blank & ~ok & ~commas, rule)]
 
 
 def _to_float(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
     blank = text.eq("")
     grouped = text.str.fullmatch(_GROUPED_RE).astype(bool)
+    commas = _bad_commas(text)
+    plain = text.str.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
     clean = text.where(~grouped, text.str.replace(",", "", regex=False))
-    numbers = pd.to_numeric(clean.where(~blank), errors="coerce").astype("float64")
-    bad = ~blank & ~np.isfinite(numbers)
+    readable = ~blank & (grouped | plain.astype(bool))
+    numbers = pd.to_numeric(clean.where(readable), errors="coerce").astype("float64")
+    bad = ~blank & ~commas & ~np.isfinite(numbers)
     rule = "应为数字 (number expected): 改为数字, 如 12.5 (write a number)"
-    return numbers.where(~bad), [(bad, rule)]
+    return numbers.where(~bad & ~commas), [(commas, _COMMA_RULE), (bad, rule)]
 
 
 def _to_money(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
@@ -706,8 +1099,12 @@ def _to_money(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
         cents = digits.str.replace(r"^\d*\.?", "", regex=True).str.pad(2, "right", "0")
         amount = whole * 100 + pd.to_numeric(cents).astype("int64")
         fen[ok] = np.where(negative, -amount, amount)
-    not_number, decimals = [], []
+    not_number, decimals, commas = [], [], []
     for row, written in text[~blank & ~ok].items():  # only the odd cells, e.g. "1E+3"
+        if not _MONEY_SLOW_RE.fullmatch(written):
+            commas_only = "," in written and _COMMA_SHAPE_RE.fullmatch(written)
+            (commas if commas_only else not_number).append(row)
+            continue
         try:
             amount = Decimal(written.replace(",", "")) * 100
         except InvalidOperation:
@@ -720,6 +1117,7 @@ def _to_money(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
         else:
             fen.loc[row] = int(amount)
     return fen, [
+        (text.index.isin(commas), _COMMA_RULE),
         (
             text.index.isin(not_number),
             "应为金额(元) (amount in yuan expected, e.g. 1234.50): 只写数字 (digits only)",
@@ -739,11 +1137,21 @@ def _to_datetime(text: pd.Series, col: Column) -> tuple[pd.Series, _Failures]:
     return _to_timestamp(text, with_time=True)
 
 
+_FAR_RULE = (
+    f"日期不在合理范围内 (implausible date, outside {EARLIEST_DATE} .. {LATEST_DATE}): "
+    "更正该值; 没有日期时留空, 不要写 9999-12-31 之类的占位 (correct it; where the column "
+    "may be blank, leave it blank rather than writing a placeholder date)"
+)
+
+
 def _to_timestamp(text: pd.Series, *, with_time: bool) -> tuple[pd.Series, _Failures]:
     blank = text.eq("")
     fast = "%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d"
-    stamps = pd.to_datetime(text, format=fast, errors="coerce").astype("datetime64[ns]")
-    rest = ~blank & stamps.isna()
+    stamps = pd.to_datetime(text, format=fast, errors="coerce")
+    lowest, highest = pd.Timestamp(EARLIEST_DATE), pd.Timestamp(LATEST_DATE) + pd.Timedelta(days=1)
+    far = stamps.notna() & (stamps.lt(lowest) | stamps.ge(highest))
+    stamps = stamps.where(~far).astype("datetime64[ns]")
+    rest = ~blank & stamps.isna() & ~far
     unreadable = pd.Series(False, index=text.index)
     impossible = pd.Series(False, index=text.index)
     if rest.any():
@@ -756,12 +1164,16 @@ def _to_timestamp(text: pd.Series, *, with_time: bool) -> tuple[pd.Series, _Fail
             )
             parts = parts.where(midnight)
         matched = parts["year"].notna()
+        years = parts["year"].astype(float)
+        out_of_range = matched & (years.lt(EARLIEST_DATE.year) | years.gt(LATEST_DATE.year))
+        far.loc[out_of_range.index[out_of_range]] = True
+        matched &= ~out_of_range
         parsed = pd.to_datetime(
             parts[matched].fillna({"hour": "0", "minute": "0", "second": "0"}).astype("int64"),
             errors="coerce",
         ).astype("datetime64[ns]")
         stamps.loc[parsed.index] = parsed
-        unreadable.loc[matched.index[~matched]] = True
+        unreadable.loc[parts.index[parts["year"].isna()]] = True
         impossible.loc[parsed.index[parsed.isna()]] = True
     if with_time:
         fmt = "时间格式应为 YYYY-MM-DD HH:MM[:SS] (date and time expected, e.g. 2026-10-05 14:30)"
@@ -770,6 +1182,7 @@ def _to_timestamp(text: pd.Series, *, with_time: bool) -> tuple[pd.Series, _Fail
     return stamps, [
         (unreadable, f"{fmt}: 更正该值 (correct the value)"),
         (impossible, "不是有效日期 (no such calendar date): 更正该值 (correct the value)"),
+        (far, _FAR_RULE),
     ]
 
 
@@ -832,7 +1245,7 @@ def _column_checks(
         hint = _PATTERN_HINTS.get(col.pattern, f"须匹配 {col.pattern} (must match {col.pattern})")
         checks.append(
             pa.Check(
-                lambda s, p=col.pattern: s.str.fullmatch(p),
+                lambda s, p=col.pattern: s.str.fullmatch(p, flags=re.ASCII),
                 error=f"格式不符 (wrong format): {hint}",
             )
         )
@@ -1057,6 +1470,130 @@ def _warn_identical_content(tr: _TableRead) -> None:
     if len(rows) > MAX_FINDINGS_PER_RULE:
         more = len(rows) - MAX_FINDINGS_PER_RULE
         tr.add(None, header, None, f"…另有 {more} 行内容重复 ({more} more rows)", "warning")
+
+
+def _warn_implausible_amounts(tr: _TableRead) -> None:
+    """Warn on money above :data:`IMPLAUSIBLE_YUAN` in a single row."""
+    assert tr.typed is not None
+    for (table, name), yuan in IMPLAUSIBLE_YUAN.items():
+        if table != tr.table.name or name not in tr.typed:
+            continue
+        fen = tr.typed[name]
+        rows = fen.index[fen.gt(yuan * 100).fillna(False).to_numpy(dtype=bool)]
+        tr.add_cells(
+            name,
+            rows,
+            f"金额超过 {yuan:,} 元, 不太可能 (implausible: more than {yuan:,} yuan in one row): "
+            "核实是否把分当成了元或多写了位数 (check for fen written as yuan, or a typo)",
+            "warning",
+        )
+
+
+# ---------------------------------------------------------------------------
+# the parameter files kpi run needs for the month
+# ---------------------------------------------------------------------------
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` as a user finds it: relative to the project when inside it."""
+    try:
+        return path.resolve().relative_to(PROJECT_DIR).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _check_params(params_dir: Path, month: str, expenses: _TableRead) -> list[Finding]:
+    """The year's scoring scheme must exist; expense categories must be in its budget."""
+    year = month[:4]
+    findings = []
+    scheme = params_dir / f"scheme-{year}.yaml"
+    if _entry_kind(scheme) != "file":
+        findings.append(
+            Finding(
+                _shown_path(scheme),
+                None,
+                None,
+                month,
+                f"没有 {year} 年的考核方案 (no scoring scheme for {year}: {scheme.name} is "
+                f"missing, so kpi run cannot score {month}): 添加 {year} 年的方案文件 "
+                f"(add params/{scheme.name}, e.g. a reviewed copy of an earlier year's)",
+            )
+        )
+    budget = params_dir / f"budget-{year}.yaml"
+    categories, problem = _budget_categories(budget)
+    if problem is not None:
+        findings.append(problem)
+        return findings
+    if not expenses.usable or expenses.typed is None or "category" not in expenses.typed:
+        return findings
+    claimed = expenses.typed["category"]
+    if categories is None:
+        if claimed.notna().any():
+            findings.append(
+                Finding(
+                    _shown_path(budget),
+                    None,
+                    None,
+                    month,
+                    f"没有 {year} 年度预算文件, 费用类别未核对 (no budget for {year}: the "
+                    f"expense categories of {expenses.file} were not checked, and the "
+                    f"reports compare no budget): 添加 params/{budget.name} (add it)",
+                    "warning",
+                )
+            )
+        return findings
+    unknown = claimed.index[claimed.notna() & ~claimed.isin(categories)]
+    listed = "、".join(categories)
+    expenses.add_cells(
+        "category",
+        unknown,
+        f"不是 params/{budget.name} 中的费用类别 (not a category of the {year} budget; "
+        f"its categories: {listed}): 更正类别或补充到预算中 "
+        "(correct the category, or add it to the budget)",
+    )
+    return findings
+
+
+def _budget_categories(path: Path) -> tuple[list[str] | None, Finding | None]:
+    """The category names of a budget file (None when there is none), or a finding why not.
+
+    Only the names are read here; :func:`kpilib.duties.ledger.budget_from_mapping`
+    checks the amounts when the ledger is computed.
+    """
+    kind = _entry_kind(path)
+    if kind is None:
+        return None, None
+    shown = _shown_path(path)
+
+    def broken(rule: str, row: int | None = None) -> tuple[None, Finding]:
+        return None, Finding(shown, row, None, None, rule)
+
+    if kind != "file":
+        return broken(_NOT_A_FILE[kind])
+    try:
+        mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return broken("预算文件不是 UTF-8 (the budget file is not UTF-8): 另存为 UTF-8 (save it)")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = None if mark is None else mark.line + 1
+        return broken(
+            f"预算文件不是有效的 YAML (invalid YAML: {getattr(exc, 'problem', exc)}): "
+            "更正该文件 (correct the file)",
+            row,
+        )
+    if not isinstance(mapping, dict) or not mapping:
+        return broken(
+            "预算文件应为 类别: 金额 的列表 (the budget must map each expense category to its "
+            "annual amount in yuan, e.g. 差旅费: 360000.00): 更正该文件 (correct the file)"
+        )
+    names = [name for name in mapping if not isinstance(name, str) or not name.strip()]
+    if names:
+        return broken(
+            f"预算类别名称应为文字 (category names must be text, got {names[0]!r}): "
+            "更正该文件 (correct the file)"
+        )
+    return list(mapping), None
 
 
 # ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The month's Excel workbooks and the index page's headline scores, from the shared results.
 
-Sheets carry the reports' Chinese headers and labels (:mod:`kpilib.report.labels`);
-the store writes them (:func:`kpilib.report.store.write_excel`).
+Sheets carry the reports' Chinese headers and labels (:mod:`kpilib.report.labels`),
+with any phone or ID number in their text masked (:func:`kpilib.report.privacy.mask_free_text`);
+the store writes them, every text cell as text (:func:`kpilib.report.store.write_excel`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pandas as pd
 
 from kpilib.contract.schema import TABLES, unit_type_order
 from kpilib.report.labels import for_display
+from kpilib.report.privacy import mask_free_text
 from kpilib.stats.plan import SHEETS, STANDARD, TABLE_NAMES
 
 
@@ -43,8 +45,10 @@ def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.
     """Return the Excel workbooks to write: file name -> sheet name -> table.
 
     ``department_scorecard.xlsx`` with Chinese headers: the units' league table
-    (单位考核排名), the staff scorecard with masked phones (人员考核得分) and the
-    汇总检查 findings (centre results against the recomputation); and
+    (单位考核排名), the staff scorecard with masked phones (人员考核得分), the
+    汇总检查 findings (centre results against the recomputation), every staff
+    member's indicators and total (人员指标明细, 人员总分计算:
+    :func:`staff_detail_sheets`) and development revenue by product (人员发展收入); and
     ``sampling_list.xlsx``, next month's inspection plan and drawn records
     (:func:`sampling_list_export`).
     """
@@ -53,7 +57,7 @@ def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.
         workbooks["sampling_list.xlsx"] = sampling_list_export(shared)
 
     if "headline" not in shared:
-        return workbooks
+        return _masked(workbooks)
     league = shared["headline"].sort_values(["unit_type", "rank"], key=unit_type_order)
     staff = shared["staff_scorecard"].sort_values(["unit_code", "staff_id"])
     checks = shared["centre_checks"]
@@ -74,7 +78,56 @@ def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.
         "人员考核得分": for_display(staff, staff_columns, as_text=False),
         "汇总检查": for_display(checks, check_columns, as_text=False),
     }
-    return workbooks
+    if "staff_indicators" in shared:
+        workbooks["department_scorecard.xlsx"].update(staff_detail_sheets(shared))
+    if "staff_revenue_products" in shared:
+        workbooks["department_scorecard.xlsx"]["人员发展收入"] = for_display(
+            shared["staff_revenue_products"], REVENUE_COLUMNS, as_text=False
+        )
+    return _masked(workbooks)
+
+
+def _masked(workbooks: Mapping[str, Mapping[str, pd.DataFrame]]) -> dict:
+    """Every sheet of every workbook with the phone and ID numbers in its text masked."""
+    return {
+        name: {sheet: mask_free_text(frame) for sheet, frame in sheets.items()}
+        for name, sheets in workbooks.items()
+    }
+
+
+#: Columns of the 人员发展收入 sheet (per staff member and product, then a 合计 row).
+REVENUE_COLUMNS = [
+    "unit_code", "staff_id", "name", "product", "records", "amount_fen", "excluded_records",
+    "excluded_fen", "excluded_reasons", "suspected_duplicates", "suspected_fen",
+    "suspected_records",
+]  # fmt: skip
+#: Columns of the 人员指标明细 sheet (one row per staff member and indicator).
+STAFF_DETAIL_COLUMNS = [
+    "unit_code", "staff_id", "name", "role", "indicator_name", "method", "actual_text",
+    "target_text", "ratio", "raw_score", "weight", "effective_weight", "weighted_score",
+    "applicable", "reason", "note",
+]  # fmt: skip
+#: Columns of the 人员总分计算 sheet (one row per staff member).
+STAFF_TOTAL_COLUMNS = [
+    "unit_code", "staff_id", "name", "role", "indicators", "applicable_indicators",
+    "indicator_points", "bonus", "deduction", "unclamped", "clamped", "vetoed",
+    "veto_reason", "total", "adjustments", "calculation",
+]  # fmt: skip
+
+
+def staff_detail_sheets(shared: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The per-person sheets of ``department_scorecard.xlsx``, Chinese headers and labels.
+
+    人员指标明细: ``staff_indicators``, one row per staff member and indicator (indicator
+    names in Chinese, no codes), with the reason for every capped, floored,
+    not-applicable or zero score; 人员总分计算: ``staff_totals``, how each total follows.
+    """
+    detail = shared["staff_indicators"]
+    totals = shared["staff_totals"]
+    return {
+        "人员指标明细": for_display(detail, STAFF_DETAIL_COLUMNS, rates=["ratio"], as_text=False),
+        "人员总分计算": for_display(totals, STAFF_TOTAL_COLUMNS, as_text=False),
+    }
 
 
 #: The drawn records are tickets: their columns keep the tickets file's own headers.
@@ -131,9 +184,10 @@ def sampling_list_export(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
             ],
         }
     )
-    return {
+    sheets = {
         SHEETS["basis"]: basis,
         SHEETS["sampling_plan"]: _chinese(plan),
         SHEETS["sampling_list"]: _chinese(tables["sampling_list"], _LIST_HEADERS),
         SHEETS["lot_verdicts"]: _chinese(tables["lot_verdicts"]),
     }
+    return {sheet: mask_free_text(frame) for sheet, frame in sheets.items()}

@@ -6,10 +6,16 @@ fen as yuan with two decimals, rates as percentages, codes as Chinese labels, da
 as ``YYYY-MM-DD``, booleans as 是/否, missing values as "—"); :func:`display` shows it.
 The few sentences the reports build from numbers (:func:`headline_text`,
 :func:`rank_text`) live here too, so that notebooks stay free of logic.
+
+Names, notes and other free text go into those Markdown sentences through
+:func:`markdown_text` only, so a unit called ``<script>…`` or ``[x](javascript:…)``
+shows as those characters and never becomes markup or a link; tables go through
+pandas' HTML, which escapes every cell.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -39,6 +45,7 @@ __all__ = [
     "for_display",
     "headline_text",
     "lot_verdicts_text",
+    "markdown_text",
     "note",
     "rank_text",
     "sampling_basis_text",
@@ -228,6 +235,24 @@ HEADERS: dict[str, str] = {
     "defects": "不合格数",
     "n_cochran": "Cochran样本量",
     "margin_at_n": "计划样本量的误差限(±)",
+    # per-person indicator detail (kpilib.report.detail)
+    "reason": "得分原因",
+    "indicators": "考核指标数",
+    "applicable_indicators": "适用指标数",
+    "indicator_points": "指标得分合计",
+    "unclamped": "加减分后",
+    "max_total": "总分上限",
+    "clamped": "限定区间后",
+    "veto_zeroes": "否决计0分",
+    "adjustments": "加减分明细",
+    "calculation": "总分计算",
+    # revenue per staff member and product (kpilib.duties.revenue)
+    "excluded_records": "剔除记录数",
+    "excluded_fen": "剔除金额(元)",
+    "excluded_reasons": "剔除原因",
+    "suspected_duplicates": "疑似重复记录数",
+    "suspected_fen": "疑似重复金额(元)",
+    "suspected_records": "疑似重复记录",
 }
 
 #: Columns holding a share in [0, 1], shown as a percentage.
@@ -395,10 +420,48 @@ def display(
     from IPython.display import display as show
 
     if frame.empty:
-        show(Markdown(empty))
+        show(Markdown(markdown_text(empty)))
         return
     with pd.option_context("display.max_colwidth", None, "display.max_rows", None):
         show(for_display(frame, columns, rates=rates, headers=headers))
+
+
+#: Characters that are markup anywhere in a line of Markdown: backslash-escaped, or
+#: for ``& < >`` written as HTML entities (raw HTML passes through Markdown).
+_MARKDOWN_INLINE = re.compile(r"[\\`*_\[\]()#!|~$:&<>]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+#: Markup at the start of a line only: list items ("1. ", "- "), rules and underlines.
+_MARKDOWN_LINE_START = re.compile(r"^(\d+)([.)])(?=\s|$)|^([-+=])(?=[\s\-+=]|$)")
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+
+
+def markdown_text(value: object) -> str:
+    r"""``value`` as literal text inside Markdown: it renders as written, never as markup.
+
+    HTML special characters become entities, Markdown's inline markup (emphasis,
+    code, links, images, math, tables) is backslash-escaped, line breaks become
+    spaces and a leading list marker is escaped, so a name can neither inject HTML
+    nor become a link. Missing values show as "—". Every name, code, note or
+    parameter the sentences below put into Markdown goes through it.
+
+    Examples
+    --------
+    >>> markdown_text("<script>alert(1)</script>")
+    '&lt;script&gt;alert\\(1\\)&lt;/script&gt;'
+    >>> markdown_text("[点我](javascript:alert(1))")
+    '\\[点我\\]\\(javascript\\:alert\\(1\\)\\)'
+    >>> markdown_text("临源县"), markdown_text("2026-10"), markdown_text(None)
+    ('临源县', '2026-10', '—')
+    >>> markdown_text("1. 城东\n# 城西"), markdown_text("- 城北"), markdown_text("2.5")
+    ('1\\. 城东 \\# 城西', '\\- 城北', '2.5')
+    """
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return MISSING
+    text = _LINE_BREAKS.sub(" ", str(value))
+    text = _MARKDOWN_INLINE.sub(lambda m: _ENTITIES.get(m[0], "\\" + m[0]), text)
+    return _MARKDOWN_LINE_START.sub(
+        lambda m: f"{m[1]}\\{m[2]}" if m[1] is not None else f"\\{m[3]}", text
+    )
 
 
 def headline_text(headline: pd.DataFrame, unit_code: str) -> str:
@@ -417,12 +480,13 @@ def headline_text(headline: pd.DataFrame, unit_code: str) -> str:
     '上月 78.00 分（第 5 名，等级 B），环比 +2.27 分。'
     """
     row = headline.set_index("unit_code").loc[unit_code]
-    kind = UNIT_TYPES.get(row["unit_type"], row["unit_type"])
+    kind = markdown_text(UNIT_TYPES.get(row["unit_type"], row["unit_type"]))
     total = "未计分" if pd.isna(row["total"]) else f"**{row['total']:.2f}** 分"
-    grade = MISSING if pd.isna(row["grade"]) else row["grade"]
+    grade = markdown_text(row["grade"])
     rank = MISSING if pd.isna(row["rank"]) else int(row["rank"])
     text = (
-        f"**{row['unit_name']}（{unit_code}）** 本月综合得分 {total}，等级 **{grade}**，"
+        f"**{markdown_text(row['unit_name'])}（{markdown_text(unit_code)}）** "
+        f"本月综合得分 {total}，等级 **{grade}**，"
         f"在 {int(row['peers'])} 个{kind}中排第 **{rank}** 名"
     )
     if pd.isna(row["prev_total"]):
@@ -430,10 +494,10 @@ def headline_text(headline: pd.DataFrame, unit_code: str) -> str:
     else:
         text += (
             f"；上月 {row['prev_total']:.2f} 分（第 {int(row['prev_rank'])} 名，"
-            f"等级 {row['prev_grade']}），环比 {row['change']:+.2f} 分。"
+            f"等级 {markdown_text(row['prev_grade'])}），环比 {row['change']:+.2f} 分。"
         )
     if bool(row["vetoed"]):
-        text += f"\n\n⚠ **一票否决**：{row['veto_reason']}"
+        text += f"\n\n⚠ **一票否决**：{markdown_text(row['veto_reason'])}"
     return text
 
 
@@ -468,11 +532,12 @@ def unit_heading(headline: pd.DataFrame, month: str) -> str:
     if len(headline) != 1:
         raise ValueError(f"expected the headline of one unit, got {len(headline)} rows")
     row = headline.iloc[0]
-    return f"# {row['unit_name']}（{row['unit_code']}）{month} 月度考核报告"
+    name, code = markdown_text(row["unit_name"]), markdown_text(row["unit_code"])
+    return f"# {name}（{code}）{markdown_text(month)} 月度考核报告"
 
 
 def note(notes: pd.DataFrame, key: str) -> str:
-    """The text the reports quote under ``key`` in the shared ``notes`` table.
+    """The text the reports quote under ``key`` in the shared ``notes`` table, as Markdown.
 
     >>> note(pd.DataFrame({"key": ["rank_basis"], "text": ["依据……"]}), "rank_basis")
     '依据……'
@@ -480,7 +545,7 @@ def note(notes: pd.DataFrame, key: str) -> str:
     texts = notes.set_index("key")["text"]
     if key not in texts.index:
         raise KeyError(f"no note {key!r} (notes are {sorted(texts.index)})")
-    return str(texts[key])
+    return markdown_text(texts[key])
 
 
 def counts(frame: pd.DataFrame, column: str, count_header: str) -> pd.DataFrame:
@@ -498,12 +563,13 @@ def sampling_basis_text(
     tables: Mapping[str, pd.DataFrame], *, month: str, aql: float, level: str
 ) -> str:
     """The sampling plan's basis in Markdown: standard, level, AQL, lot, draw, seed, count."""
-    next_month = str(pd.Period(month, freq="M") + 1)
+    next_month = markdown_text(pd.Period(month, freq="M") + 1)
     seed = int(tables["sampling_plan"]["seed"].iloc[0])
+    month, level, aql_text = markdown_text(month), markdown_text(level), markdown_text(aql)
     return (
         f"## 抽样依据\n\n"
         f"- 标准：{STANDARD}\n"
-        f"- 检验水平：{level}；接收质量限 AQL：{aql}%\n"
+        f"- 检验水平：{level}；接收质量限 AQL：{aql_text}%\n"
         f"- 批：每个单位 {month} 已办结的工单；样本量字码查表 1，方案查表 2-A（沿箭头取所指方案）\n"
         f"- 方案样本量不小于批量时全检；批量为 1 时全检\n"
         f"- 抽取：各单位内简单随机不放回抽样，随机种子 {seed}，可复现；"
@@ -517,7 +583,7 @@ def lot_verdicts_text(verdicts: pd.DataFrame, *, month: str) -> str:
     accepted = int((verdicts["verdict"] == ACCEPT).sum())
     rejected = int((verdicts["verdict"] == REJECT).sum())
     return (
-        f"## {month} 抽检对照计划的批判定\n\n"
+        f"## {markdown_text(month)} 抽检对照计划的批判定\n\n"
         f"不合格数 ≤ Ac 判接收，≥ Re 判拒收；一条记录任一次检查不合格即计为不合格。"
         f"本月接收 {accepted} 个单位，拒收 {rejected} 个单位。"
     )

@@ -1,9 +1,17 @@
-"""Masking personal data and keeping each unit's report to its own staff."""
+"""Masking personal data and keeping each unit's report to its own staff.
+
+Personal columns (:data:`PERSONAL_COLUMNS`) are masked whole (:func:`masked`); any
+mobile or ID number written into free text (a customer name, a note, a message) is
+masked where it stands (:func:`mask_text`), in every text column of every table
+(:func:`mask_free_text`, :func:`mask_tables`).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 #: Columns that hold personal numbers and are masked wherever they are shown.
@@ -14,6 +22,14 @@ _ID_NUMBER = re.compile(r"^(\d{6})\d{8}(\d{3}[\dXx])$")
 # Already masked values pass through unchanged, so masking twice is harmless.
 _MASKED_PHONE = re.compile(r"^\d{3}\*{4}\d{4}$")
 _MASKED_ID_NUMBER = re.compile(r"^\d{6}\*{8}\d{3}[\dXx]$")
+#: A mobile number inside text: 11 digits ``1[3-9]…`` not inside a longer run of
+#: digits, also written 3-4-4 with spaces or hyphens or after a +86/0086 prefix.
+_PHONE_IN_TEXT = re.compile(
+    r"(?:(?<!\d)|(?<=(?<!\d)86)|(?<=(?<!\d)0086))1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"
+)
+#: An ID number inside text: 17 digits and a digit or X, not inside a longer run of digits.
+_ID_IN_TEXT = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ－", "0123456789Xx-")
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -60,6 +76,106 @@ def _mask(value: str | None, shape: re.Pattern, masked: re.Pattern, *, hidden: i
         return text
     match = shape.match(text)
     return f"{match[1]}{'*' * hidden}{match[2]}" if match else "*" * len(text)
+
+
+def mask_text(text: object) -> object:
+    """Mask every mobile and ID number inside ``text``; anything not a str is returned as is.
+
+    Examples
+    --------
+    >>> mask_text("号码 13812345678，身份证 11010519491231002X")
+    '号码 138****5678，身份证 110105********002X'
+    >>> mask_text("+86 138-1234-5678 / 8613812345678 / 客户13812345678号")
+    '+86 138****5678 / 86138****5678 / 客户138****5678号'
+    >>> mask_text("流水 R202610000001, 20 位 13812345678901234567"), mask_text(5)
+    ('流水 R202610000001, 20 位 13812345678901234567', 5)
+    """
+    if not isinstance(text, str):
+        return text
+    text = _masked_matches(_ID_IN_TEXT, text, lambda found: mask_id_number(found.upper()))
+    return _masked_matches(
+        _PHONE_IN_TEXT, text, lambda found: mask_phone(re.sub("[ -]", "", found))
+    )
+
+
+def _masked_matches(pattern: re.Pattern, text: str, mask: Callable[[str], str | None]) -> str:
+    """``text`` with each match of ``pattern`` replaced by ``mask`` of it.
+
+    Matched on a copy with full-width digits as ASCII (one character for one, so the
+    positions hold); the text outside the matches is kept as written.
+    """
+    probe = text.translate(_FULL_WIDTH)
+    parts, end = [], 0
+    for match in pattern.finditer(probe):
+        parts += [text[end : match.start()], mask(match.group(0)) or ""]
+        end = match.end()
+    return "".join([*parts, text[end:]]) if parts else text
+
+
+def _mask_container(value: object) -> object:
+    """A list, tuple or object array with :func:`mask_text` applied to each item."""
+    if isinstance(value, list | tuple):
+        return type(value)(mask_text(v) for v in value)
+    return np.array([mask_text(v) for v in value], dtype=object)
+
+
+def _mask_series(values: pd.Series | pd.Index) -> pd.Series | pd.Index | None:
+    """``values`` with every number in their text masked; None when nothing changed."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return None
+    if pd.api.types.is_object_dtype(values.dtype):
+        items = values.to_numpy(dtype=object)
+    elif pd.api.types.is_string_dtype(values.dtype):
+        items = values.unique().to_numpy(dtype=object)  # no lists in a string column
+    else:
+        return None
+    strings = {v for v in items if isinstance(v, str)}
+    masks = {v: new for v in strings if (new := mask_text(v)) != v}
+    containers = [
+        i
+        for i, v in enumerate(items)
+        if isinstance(v, list | tuple) or (isinstance(v, np.ndarray) and v.dtype.kind in "OUS")
+    ]
+    if not masks and not containers:
+        return None
+    if not pd.api.types.is_object_dtype(values.dtype):
+        items = values.to_numpy(dtype=object)
+    out = np.array([masks.get(v, v) if isinstance(v, str) else v for v in items], dtype=object)
+    for i in containers:
+        out[i] = _mask_container(items[i])
+    if isinstance(values, pd.Index):
+        return pd.Index(out, dtype=values.dtype, name=values.name)
+    return pd.Series(out, index=values.index, dtype=values.dtype, name=values.name)
+
+
+def mask_free_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with every mobile and ID number in its text masked (:func:`mask_text`).
+
+    Every text column is scanned (str values, and lists of str such as a contract's
+    missing documents), and a text index; categorical columns (closed sets of codes)
+    and numbers are left alone. Columns without a number keep their values and dtype;
+    ``frame`` itself is returned when nothing needs masking.
+
+    >>> t = pd.DataFrame({"customer_name": ["客户13812345678", "城东"], "n": [1, 2]})
+    >>> mask_free_text(t)["customer_name"].tolist()
+    ['客户138****5678', '城东']
+    """
+    out = None
+    for position in range(frame.shape[1]):
+        new = _mask_series(frame.iloc[:, position])
+        if new is not None:
+            out = frame.copy() if out is None else out
+            out.isetitem(position, new)
+    index = _mask_series(frame.index) if not isinstance(frame.index, pd.MultiIndex) else None
+    if index is not None:
+        out = frame.copy() if out is None else out
+        out.index = index
+    return frame if out is None else out
+
+
+def mask_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """:func:`mask_free_text` of every table, by name (what the shared results store)."""
+    return {name: mask_free_text(frame) for name, frame in tables.items()}
 
 
 def masked(frame: pd.DataFrame) -> pd.DataFrame:

@@ -157,7 +157,12 @@ class IndexRow:
     detail: str = ""
 
 
-_STATUS_LABELS = {"ok": "完成", "skipped": "未变更 (沿用)", "failed": "失败"}
+_STATUS_LABELS = {
+    "ok": "完成",
+    "skipped": "未变更 (沿用)",
+    "failed": "失败",
+    "stale": "输入已变更，报告未重新生成",
+}
 
 _INDEX_CSS = f"""
 body {{ font-family: {FONT_STACK}; max-width: 1100px; margin: 2em auto; padding: 0 1em;
@@ -168,6 +173,8 @@ th {{ background: #f0f3f7; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 tr.failed td {{ background: #fdecea; }}
 .status-failed {{ color: #b00020; font-weight: bold; }}
+tr.stale td {{ background: #fff8e1; }}
+.status-stale {{ color: #8a6d00; font-weight: bold; }}
 .detail {{ color: #666; font-size: 0.9em; }}
 """
 

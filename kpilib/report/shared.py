@@ -6,13 +6,13 @@ stores them as parquet (:mod:`kpilib.report.store`) and the notebooks read them 
 :class:`kpilib.report.results.Results`.
 
 Privacy by construction: the ``staff`` table and every staff-level table carry phone
-and ID numbers masked (:func:`kpilib.report.privacy.masked`), and data-quality notes have any
-phone or ID number in their text masked, so raw numbers never reach the parquet files.
+and ID numbers masked (:func:`kpilib.report.privacy.masked`), and any phone or ID number
+written into the text of any table (a customer name, a note, a message) is masked
+(:func:`kpilib.report.privacy.mask_tables`), so raw numbers never reach the parquet files.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -23,11 +23,12 @@ import pandas as pd
 
 from kpilib.contract.load import load_month
 from kpilib.contract.month_data import MonthData
-from kpilib.duties import archive, audit, checks, ledger, process, timeliness, training
+from kpilib.duties import archive, audit, checks, ledger, process, revenue, timeliness, training
 from kpilib.duties.facts import score_month
 from kpilib.errors import KpiError
 from kpilib.paths import PARAMS_DIR
-from kpilib.report import privacy
+from kpilib.report import detail, privacy
+from kpilib.report.detail import value_text
 from kpilib.report.labels import CODES
 from kpilib.report.store import (
     cache_key,
@@ -60,9 +61,6 @@ RANK_BASIS = (
     "注意：合格率接近并列时，自助法排名区间并不可靠（Hall & Miller 2009）；"
     "全部合格或全部不合格的单位在自助抽样中不会变化。"
 )
-
-_PHONE_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID_TEXT = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -135,7 +133,9 @@ def _scored_month(
         cached = read_cached(cache_dir, month, key)
         if cached is not None:
             return cached
-    data = load_month(data_dir, month)
+    # Earlier months are scored under the report month's scheme: their own year's
+    # scheme and budget need not exist (a January report trends back into December).
+    data = load_month(data_dir, month, params_dir=None)
     scored = _Scored(month, replace(data, warnings=()), score_month(data, scheme))
     if cache_dir is not None:
         write_cached(cache_dir, month, key, scored)
@@ -207,25 +207,15 @@ def _headline(current: Scorecard, previous: Scorecard | None) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _format_actual(value: float, unit: str) -> str:
-    if pd.isna(value):
-        return "—"
-    if unit == "%":
-        return f"{value:.1%}"
-    if unit == "元":
-        return f"{value:,.2f}元"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") + unit
-
-
 def _explain(row: pd.Series, scheme: Scheme) -> str:
     ind = scheme.indicators.get(row["indicator"])
     unit = ind.unit if ind is not None else ""
     name = row["indicator_name"]
     if not row["applicable"]:
         return f"{name}：本月不适用（{row['note'] or '无数据'}），其权重按比例分给其余指标。"
-    target = "" if pd.isna(row["target"]) else f"，目标 {_format_actual(row['target'], unit)}"
+    target = "" if pd.isna(row["target"]) else f"，目标 {value_text(row['target'], unit)}"
     text = (
-        f"{name}：实际 {_format_actual(row['actual'], unit)}{target}，"
+        f"{name}：实际 {value_text(row['actual'], unit)}{target}，"
         f"按{CODES['method'].get(row['method'], row['method'])}得 {row['raw_score']:.1f}%，"
         f"权重 {row['weight']:g}"
     )
@@ -263,7 +253,7 @@ def _unit_indicators(
     units_of = {code: ind.unit for code, ind in scheme.indicators.items()}
     unit = long["indicator"].map(units_of).fillna("")
     for col in ("actual", "target", "prev_actual"):
-        long[f"{col}_text"] = [_format_actual(v, u) for v, u in zip(long[col], unit, strict=True)]
+        long[f"{col}_text"] = [value_text(v, u) for v, u in zip(long[col], unit, strict=True)]
     long["explanation"] = [_explain(r, scheme) for _, r in long.iterrows()]
     return long.reset_index(drop=True)
 
@@ -455,18 +445,6 @@ def _grade_distribution(card: Scorecard, scheme: Scheme) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _mask_text(text: object) -> object:
-    """Mask any phone or ID number inside free text.
-
-    >>> _mask_text("号码 13812345678，身份证 11010519491231002X")
-    '号码 138****5678，身份证 110105********002X'
-    """
-    if not isinstance(text, str):
-        return text
-    text = _ID_TEXT.sub(lambda m: privacy.mask_id_number(m.group(0).upper()), text)
-    return _PHONE_TEXT.sub(lambda m: privacy.mask_phone(m.group(0)), text)
-
-
 def _data_quality(data: MonthData, history_notes: list[dict]) -> pd.DataFrame:
     staff_unit = data.staff.drop_duplicates("staff_id").set_index("staff_id")["unit_code"]
     owner: dict[str, str] = {str(u): str(u) for u in data.units["unit_code"]}
@@ -509,7 +487,7 @@ def _data_quality(data: MonthData, history_notes: list[dict]) -> pd.DataFrame:
         columns=["unit_code", "source", "row", "column", "value", "severity", "message"],
     )
     for col in ("value", "message", "column", "source"):
-        out[col] = out[col].map(_mask_text).astype(str)
+        out[col] = out[col].map(privacy.mask_text).astype(str)
     out["row"] = out["row"].astype("Int64")
     return out
 
@@ -570,6 +548,12 @@ def build_shared_results(
         - ``score_events``: :attr:`Scorecard.events` (entity_type, entity_id, name,
           unit_code, item, kind, message).
         - ``staff_revenue``: staff_id, name, unit_code, records, amount_fen, amount_yuan.
+        - ``staff_indicators``, ``staff_totals``: every staff member's indicators with
+          the reason for each capped, floored, not-applicable or zero score, and how the
+          total follows from them (:mod:`kpilib.report.detail`).
+        - ``staff_revenue_products``: revenue per staff member and product, exact to the
+          fen, records counted, excluded and suspected duplicates
+          (:func:`kpilib.duties.revenue.revenue_by_product`).
         - ``history_units``: month, unit_code, unit_name, unit_type, total, rank, grade,
           vetoed (the available months of the history, this month included).
         - ``history_indicators``: month, unit_code, indicator, indicator_name, actual,
@@ -633,6 +617,8 @@ def build_shared_results(
     out["staff_scorecard"] = _staff_scorecard(card, data.staff)
     out["score_events"] = card.events
     out["staff_revenue"] = card.revenue
+    out["staff_indicators"] = detail.staff_indicators(card, scheme)
+    out["staff_totals"] = detail.staff_totals(card, scheme)
     out.update(_history_tables([*scored, _Scored(data.month, data, card)]))
 
     names = data.staff.set_index("staff_id")[["name", "unit_code"]]
@@ -695,18 +681,22 @@ def build_shared_results(
         indicator_name=centre_checks["indicator"].map(names).fillna(centre_checks["indicator"])
     )
     out["revenue_duplicates"] = checks.duplicate_revenue(data.revenue)
+    out["staff_revenue_products"] = revenue.revenue_by_product(
+        data.revenue, data.staff, duplicates=out["revenue_duplicates"]
+    )
     out["revenue_reconciliation"] = checks.reconcile_revenue(card, data.revenue)
     out["grade_distribution"] = _grade_distribution(card, scheme)
     out["data_quality"] = _data_quality(data, notes)
     out["notes"] = pd.DataFrame({"key": ["rank_basis"], "text": [RANK_BASIS]})
     out.update(plan.plan_tables(data, aql=aql, level=level))
-    return out
+    return privacy.mask_tables(out)  # numbers in any text of any table, new tables included
 
 
 #: Every table :func:`build_shared_results` returns (what :func:`ensure_results` checks).
 SHARED_TABLES = (
     "units", "staff", "headline", "unit_scores", "unit_indicators", "staff_scorecard",
     "score_events", "staff_revenue", "history_units", "history_indicators", "quality_pchart",
+    "staff_indicators", "staff_totals", "staff_revenue_products",
     "quality_units", "rank_intervals", "funnel_units", "funnel_limits", "quality_staff",
     "inspector_leniency", "inspector_agreement", "tickets_by_stage", "tickets_units",
     "tickets_overdue", "audit_status", "audit_open", "audit_overdue", "archive_units",

@@ -24,7 +24,9 @@ from typing import Any
 
 import nbformat
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from kpilib.errors import OutputError, RunLockedError
 from kpilib.paths import PARAMS_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -139,24 +141,57 @@ def write_results(results_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -
     return written
 
 
+#: Leading characters with which a spreadsheet takes typed text for a formula or command.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _xlsx_safe(value: Any) -> Any:
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: repr(m.group())[1:-1], value)
+    return value
+
+
 def write_excel(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
-    """Write one workbook, one sheet per table, atomically; return its path."""
+    """Write one workbook, one sheet per table, atomically; return its path.
+
+    Numbers stay numbers; every text cell is stored as text, never as a formula
+    (a name ``=HYPERLINK(…)`` stays that string, openpyxl would otherwise write it
+    as a live formula), and text starting with one of :data:`FORMULA_PREFIXES` is
+    marked quote-prefixed, so Excel keeps it text when the cell is edited. Control
+    characters, which the xlsx format cannot hold, are written escaped (``\\x01``).
+    """
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for sheet, frame in sheets.items():
+            frame = frame.map(_xlsx_safe) if len(frame) else frame
             frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+            for row in writer.sheets[sheet[:31]].iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        cell.data_type = "s"
+                        if cell.value.startswith(FORMULA_PREFIXES):
+                            cell.quotePrefix = True
     return Path(path)
 
 
 # --------------------------------------------------------------------------- fingerprints
 
 
+#: Digests already computed in this process, by (path, inode, size, mtime): a warm kernel
+#: checks the same dozens of input files before every report.
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+
+
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """SHA-256 of a file's bytes, hex (remembered while the file's size and mtime hold)."""
+    stat = os.stat(path)
+    key = (str(Path(path).resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
 
 
 def input_hashes(data_dir: Path, month: str, *, history_months: int = 12) -> dict[str, str]:
@@ -193,18 +228,21 @@ def write_fingerprint(results_dir: str | Path, fingerprint: Mapping[str, Any]) -
 
 
 def read_fingerprint(results_dir: str | Path) -> dict[str, Any] | None:
-    """The stored fingerprint of the shared results, or None when there is none."""
+    """The stored fingerprint of the shared results, or None when there is none (or damaged)."""
     path = Path(results_dir) / FINGERPRINT
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):  # damaged: recompute
+        return None
 
 
 def library_hash(package_dir: Path = PACKAGE_DIR) -> str:
-    """SHA-256 over the kpilib source files (relative path and bytes of each)."""
+    """SHA-256 over the kpilib source files (relative path and digest of each)."""
     digest = hashlib.sha256()
     for path in sorted(package_dir.rglob("*.py")):
         digest.update(path.relative_to(package_dir).as_posix().encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(file_sha256(path).encode())
     return digest.hexdigest()
 
 
@@ -227,17 +265,116 @@ def write_manifest(month_dir: Path, manifest: Mapping[str, Any]) -> None:
     write_text_atomic(month_dir / MANIFEST, text)
 
 
-def read_manifest(month_dir: Path) -> dict[str, Any]:
-    """The previous run's manifest of ``month_dir``, or an empty one."""
+#: Fields every report entry of a manifest has.
+MANIFEST_ENTRY_FIELDS = ("key", "kind", "section", "code", "name", "status", "executed_notebook")
+
+
+def read_manifest(month_dir: Path) -> tuple[dict[str, Any], str]:
+    """The previous run's manifest of ``month_dir`` and a problem found in it ("" if none).
+
+    A manifest that cannot be read, is not JSON or has the wrong shape is not
+    trusted: an empty one is returned with the problem in words, so every report of
+    the month runs again and the manifest is rebuilt from what they write.
+    """
     path = month_dir / MANIFEST
     if not path.is_file():
-        return {"reports": {}}
+        return {"reports": {}}, ""
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:  # cannot happen with atomic writes; rerun everything
-        return {"reports": {}}
-    manifest.setdefault("reports", {})
-    return manifest
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return {"reports": {}}, f"{path} is unreadable ({type(exc).__name__}); rebuilt"
+    reports = manifest.get("reports") if isinstance(manifest, dict) else None
+    if not isinstance(reports, dict) or not all(
+        isinstance(entry, dict) and all(field in entry for field in MANIFEST_ENTRY_FIELDS)
+        for entry in reports.values()
+    ):
+        return {"reports": {}}, f"{path} does not have the shape of a kpilib manifest; rebuilt"
+    return manifest, ""
+
+
+# --------------------------------------------------------------------------- the run's lock
+
+
+def check_writable(folder: Path) -> None:
+    """Make sure ``folder`` could be created and written, creating nothing.
+
+    Raises
+    ------
+    OutputError
+        When a part of the path is a file, or the nearest existing folder cannot be
+        written to.
+    """
+    folder = Path(folder)
+    existing = next(p for p in [folder, *folder.parents] if p.exists() or p == p.parent)
+    if not existing.is_dir():
+        raise OutputError(f"cannot write reports to {folder}: {existing} is a file")
+    probe = existing / f".kpi-write-test-{secrets.token_hex(4)}{TEMP_MARKER}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write reports to {folder}: {exc.strerror or exc}; choose another --out"
+        ) from None
+
+
+LOCK = ".kpi-run.lock"
+
+
+def _lock_holder(path: Path) -> dict[str, Any] | None:
+    try:
+        holder = json.loads(path.read_text(encoding="utf-8"))
+        return holder if isinstance(holder, dict) else None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def month_lock(month_dir: Path, *, holder: Mapping[str, Any]) -> Iterator[str]:
+    """Hold the month folder's lock for a run; yield a note when a stale lock was recovered.
+
+    The lock is a file created exclusively in ``month_dir``, naming the process that
+    holds it. A lock whose process no longer runs (a run killed with SIGKILL) is
+    recovered; a live one makes :class:`~kpilib.errors.RunLockedError` naming it.
+    """
+    month_dir.mkdir(parents=True, exist_ok=True)
+    path = month_dir / LOCK
+    note = ""
+    for _ in range(3):
+        try:
+            handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            current = _lock_holder(path)
+            if current is not None and _alive(current.get("pid")):
+                raise RunLockedError(
+                    f"another kpi run (pid {current.get('pid')}, started "
+                    f"{current.get('started_at', '?')}) is working on {month_dir}; wait for it "
+                    f"to finish or stop it, then run again"
+                ) from None
+            note = f"recovered the lock of a run that no longer runs ({current or 'unreadable'})"
+            path.unlink(missing_ok=True)
+            continue
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(dict(holder), out)
+        break
+    else:
+        raise RunLockedError(f"could not take the lock {path}; remove it if no kpi run is running")
+    try:
+        yield note
+    finally:
+        path.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- month cache

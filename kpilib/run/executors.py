@@ -27,15 +27,20 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, Protocol
+
+import nbformat
+import psutil
 
 from kpilib.errors import ReportError
 from kpilib.report.fonts import FontSubset
@@ -124,11 +129,13 @@ class Executor(Protocol):
         jobs: Sequence[ReportJob],
         *,
         on_done: Callable[[ReportResult], None] | None = None,
+        deadline: float | None = None,
     ) -> list[ReportResult]:
         """Execute and render ``jobs``; return their results in the order of ``jobs``.
 
         ``on_done`` is called in the caller's process once per job, as soon as
         its result is known (in completion order). Never raises for a job's failure.
+        ``deadline`` (a :func:`time.monotonic` instant): jobs not done by then fail.
         """
         ...
 
@@ -200,7 +207,7 @@ def execute_job(
                 traceback=_tail(_ANSI.sub("", "\n".join(exc.traceback)), TRACEBACK_EXCERPT),
             )
         except Exception as exc:  # kernel died, timed out, notebook unreadable: still a result
-            failure = Failure(stage="execute", ename=type(exc).__name__, evalue=str(exc))
+            failure = _failure_of(job, exc, cell_timeout)
         if tmp.exists():
             replace_with(tmp, job.output_notebook)
         elif failure is not None:
@@ -208,6 +215,49 @@ def execute_job(
     finally:
         tmp.unlink(missing_ok=True)
     return failure
+
+
+def _failure_of(job: ReportJob, exc: Exception, cell_timeout: int | None) -> Failure:
+    """A failure outside a cell's own error; a timed-out cell is found and named."""
+    if type(exc).__name__ != "CellTimeoutError":
+        return Failure(stage="execute", ename=type(exc).__name__, evalue=str(exc))
+    # nbclient's message previews the cell's first lines; find that cell in the notebook.
+    first = _preview_line(str(exc))
+    cells = nbformat.read(job.notebook, as_version=4).cells
+    index = next(
+        (
+            i
+            for i, cell in enumerate(cells)
+            if cell.cell_type == "code" and first and first in cell.source
+        ),
+        None,
+    )
+    where = f"第 {index} 格 (cell {index})" if index is not None else "某一格 (a cell)"
+    source = cells[index].source if index is not None else ""
+    return Failure(
+        stage="execute",
+        ename="CellTimeoutError",
+        evalue=f"{where} ran longer than the cell timeout of {cell_timeout} s (params/run.yaml)",
+        cell_index=index,
+        source=_excerpt(source, SOURCE_EXCERPT),
+        traceback=_tail(str(exc), TRACEBACK_EXCERPT),
+    )
+
+
+def _preview_line(message: str) -> str:
+    """The first line of the cell preview in nbclient's timeout message ("" if none).
+
+    >>> _preview_line("...preview of the cell contents:\\n----\\nimport time\\nx\\n----\\n")
+    'import time'
+    >>> _preview_line("...preview of the cell contents:\\n----\\n['a = 1', 'b']\\n----\\n")
+    'a = 1'
+    """
+    section = message.split("preview of the cell contents:")[-1]
+    body = [line.strip() for line in section.splitlines() if line.strip("- \t")]
+    if not body:
+        return ""
+    quoted = re.match(r"\[\s*'((?:[^'\\]|\\.)*)'", body[0])
+    return quoted.group(1).strip() if quoted else body[0]
 
 
 def render_job(job: ReportJob) -> Failure | None:
@@ -292,10 +342,11 @@ class PapermillExecutor:
         jobs: Sequence[ReportJob],
         *,
         on_done: Callable[[ReportResult], None] | None = None,
+        deadline: float | None = None,
     ) -> list[ReportResult]:
         """See :meth:`Executor.run`."""
         work = partial(run_job, cell_timeout=self.cell_timeout)
-        return run_in_pool(jobs, work, workers=self.jobs, on_done=on_done)
+        return run_in_pool(jobs, work, workers=self.jobs, on_done=on_done, deadline=deadline)
 
 
 def run_in_pool(
@@ -306,32 +357,116 @@ def run_in_pool(
     on_done: Callable[[ReportResult], None] | None = None,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
+    deadline: float | None = None,
 ) -> list[ReportResult]:
     """Run ``work`` on every job in a pool of ``workers`` processes; results in job order.
 
     Workers are started with ``forkserver`` (no copy of the caller's threads or
-    warning filters) and each runs one report at a time. A worker process that dies
-    fails its report (and, as the pool breaks, the reports not yet done), never the run.
+    warning filters), each runs one report at a time, ignores Ctrl-C (the caller
+    decides), stops its kernel and exits on SIGTERM, and exits by itself when the
+    caller's process is gone (see :func:`worker_setup`). A worker process that dies
+    fails its report, never the run. ``deadline`` is a :func:`time.monotonic` instant:
+    reports not done by then fail with ``RunDeadline``.
+
+    Raises
+    ------
+    KeyboardInterrupt, SystemExit
+        As received; every worker is stopped first (so no report is written after).
     """
     if not jobs:
         return []
     results: list[ReportResult | None] = [None] * len(jobs)
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=min(workers, len(jobs)),
         mp_context=context,
-        initializer=initializer,
-        initargs=initargs,
-    ) as pool:
-        futures = {pool.submit(work, job): i for i, job in enumerate(jobs)}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # the worker process itself died
-                failure = Failure(stage="execute", ename=type(exc).__name__, evalue=str(exc))
-                result = ReportResult(jobs[i].key, "failed", 0.0, failure=failure)
-            results[i] = result
-            if on_done is not None:
-                on_done(result)
+        initializer=worker_setup,
+        initargs=(os.getpid(), initializer, initargs),
+    )
+    futures = {pool.submit(work, job): i for i, job in enumerate(jobs)}
+    try:
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            for future in as_completed(futures, timeout=timeout):
+                i = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker process itself died
+                    failure = Failure(stage="execute", ename=type(exc).__name__, evalue=str(exc))
+                    result = ReportResult(jobs[i].key, "failed", 0.0, failure=failure)
+                results[i] = result
+                if on_done is not None:
+                    on_done(result)
+        except TimeoutError:
+            _stop_workers(pool)
+            for i in futures.values():
+                if results[i] is None:
+                    failure = Failure(
+                        stage="execute",
+                        ename="RunDeadline",
+                        evalue="the run reached its deadline before this report finished",
+                    )
+                    results[i] = ReportResult(jobs[i].key, "failed", 0.0, failure=failure)
+                    if on_done is not None:
+                        on_done(results[i])
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
     return [r for r in results if r is not None]
+
+
+def _stop_workers(pool: ProcessPoolExecutor, grace_s: float = 5.0) -> None:
+    """Stop every worker now: SIGTERM (each stops its kernel), then SIGKILL if needed."""
+    processes = list((pool._processes or {}).values())  # no public way to reach them
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    limit = time.monotonic() + grace_s
+    for process in processes:
+        process.join(max(0.0, limit - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+#: Called in a worker when it must stop at once (e.g. to kill its kernel).
+_ON_STOP: list[Callable[[], object]] = []
+
+
+def on_worker_stop(callback: Callable[[], object]) -> None:
+    """Register what a worker does before it exits on SIGTERM or its caller's death."""
+    _ON_STOP.append(callback)
+
+
+def _stop_now(*_: object) -> None:
+    for callback in _ON_STOP:
+        with suppress(Exception):  # stopping anyway; nothing is left to report to
+            callback()
+    os._exit(1)
+
+
+def _watch_caller(caller_pid: int, every_s: float = 0.5) -> None:
+    # A caller killed with SIGKILL may linger as a zombie until reaped: that is gone too.
+    while True:
+        time.sleep(every_s)
+        try:
+            gone = psutil.Process(caller_pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            gone = True
+        if gone:
+            _stop_now()
+
+
+def worker_setup(
+    caller_pid: int,
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> None:
+    """Prepare a worker process: signals, a watch on the caller, then ``initializer``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_now)
+    threading.Thread(target=_watch_caller, args=(caller_pid,), daemon=True).start()
+    if initializer is not None:
+        initializer(*initargs)

@@ -33,6 +33,7 @@ The runner raises and returns a :class:`RunOutcome`; the CLI prints and picks ex
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -53,12 +54,16 @@ from kpilib.paths import NOTEBOOKS_DIR, RUN_SETTINGS
 from kpilib.report.exports import excel_exports, headline_scores
 from kpilib.report.fonts import FONT_FILE, FontSubset, font_subset
 from kpilib.report.render import IndexRow, index_html, run_font_text
+from kpilib.report.shared import SHARED_TABLES
 from kpilib.report.store import (
     cache_key,
+    check_writable,
     input_hashes,
     library_hash,
+    month_lock,
     notebook_hash,
     read_cached,
+    read_fingerprint,
     read_manifest,
     read_result,
     remove_stale_temp_files,
@@ -312,13 +317,14 @@ def prepare_run(
 
     Raises
     ------
-    SettingsError, InputError, ParameterError
+    SettingsError, InputError, ParameterError, OutputError
         On any problem; nothing has been written.
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     notebooks_dir = Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR
     month_dir = out_dir / month
     settings = load_run_settings(RUN_SETTINGS)
+    check_writable(month_dir)
     data = load_month(data_dir, month)
     plans = plan_reports(
         data,
@@ -369,60 +375,76 @@ def execute_run(
     """Produce the prepared reports: shared results, notebooks, manifest, index, exports.
 
     ``full`` says the plan covers every unit (reports of units the month no longer
-    has are then forgotten); ``force`` reruns unchanged reports; ``only_failed`` reruns
-    only the reports the previous manifest marks failed. ``executor`` defaults to
-    :class:`~kpilib.run.executors.PapermillExecutor` with ``jobs`` workers. Reports
-    outside this run keep their manifest entries.
+    has are then forgotten); ``force`` reruns unchanged reports and recomputes the
+    shared results; ``only_failed`` reruns only the reports the previous manifest marks
+    failed. ``executor`` defaults to :func:`default_executor` with ``jobs`` workers.
+    Reports outside this run keep their manifest entries, marked ``stale`` when the
+    inputs or the library changed since they were made.
+
+    The month folder is locked for the run (:func:`kpilib.report.store.month_lock`).
 
     Raises
     ------
+    RunLockedError
+        When another run holds the month folder.
     KpiError
         When the shared results cannot be computed (nothing is executed then).
+    KeyboardInterrupt
+        When stopped; every worker is stopped first and the manifest records each
+        report finished before.
     """
+    holder = {"pid": os.getpid(), "started_at": _now(), "month": prepared.month}
+    with month_lock(prepared.month_dir, holder=holder) as lock_note:
+        outcome = _execute_locked(
+            prepared,
+            full=full,
+            jobs=jobs,
+            force=force,
+            only_failed=only_failed,
+            executor=executor,
+            progress=progress,
+        )
+    notes = [n for n in (lock_note, outcome.note) if n]
+    return replace(outcome, note="; ".join(notes))
+
+
+def _execute_locked(
+    prepared: PreparedRun,
+    *,
+    full: bool,
+    jobs: int,
+    force: bool,
+    only_failed: bool,
+    executor: Executor | None,
+    progress: bool,
+) -> RunOutcome:
     started = time.perf_counter()
     month, month_dir, plans = prepared.month, prepared.month_dir, prepared.plans
     settings = prepared.settings
     inputs = input_hashes(prepared.data_dir, month, history_months=settings.history_months)
     lib_hash = library_hash()
     entries = _manifest_entries(prepared, inputs, lib_hash)
-    manifest = read_manifest(month_dir)
+    manifest, manifest_problem = read_manifest(month_dir)
+    notes = [manifest_problem] if manifest_problem else []
     previous: dict[str, Any] = manifest["reports"]
     if full:
         for key in set(previous) - set(entries):
             del previous[key]
+    _mark_stale(previous, set(entries), inputs, lib_hash)
 
-    # choose what to run
-    note = ""
-    if only_failed:
-        selected = [p for p in plans if previous.get(p.job.key, {}).get("status") == "failed"]
-        if not previous:
-            note = f"{month}: no previous manifest in {month_dir}: nothing failed before"
-    else:
-        selected = list(plans)
-    to_run = [
-        p
-        for p in selected
-        if force or not _is_current(previous.get(p.job.key), entries[p.job.key], month_dir)
-    ]
-    run_keys = {p.job.key for p in to_run}
-    for plan in selected:
-        if plan.job.key not in run_keys:
-            previous[plan.job.key] = {
-                **previous[plan.job.key],
-                "status": "skipped",
-                "duration_s": 0.0,
-                "skipped_at": _now(),
-            }
+    selected, to_run = _select(
+        plans, entries, previous, month_dir, force=force, only_failed=only_failed
+    )
+    if only_failed and not previous:
+        notes.append(f"{month}: no previous manifest in {month_dir}: nothing failed before")
 
-    # shared results, computed once
-    month_dir.mkdir(parents=True, exist_ok=True)
+    # shared results, computed once (reused while their fingerprint holds)
     remove_stale_temp_files(month_dir)
     results_dir = month_dir / RESULTS_FOLDER
+    fingerprint = {"kpilib_hash": lib_hash, "inputs": inputs}
     shared_started = time.perf_counter()
-    if not to_run and stored_tables(results_dir):
-        # Every report is current, so are the results they were made from.
-        shared = {name: read_result(results_dir, name) for name in stored_tables(results_dir)}
-    else:
+    shared = None if force else _stored_shared(results_dir, fingerprint)
+    if shared is None:
         shared = shared_results_for(
             prepared.data,
             data_dir=prepared.data_dir,
@@ -430,8 +452,7 @@ def execute_run(
             results_dir=results_dir,
         )
         write_results(results_dir, shared)
-        write_fingerprint(results_dir, {"kpilib_hash": lib_hash, "inputs": inputs})
-
+        write_fingerprint(results_dir, fingerprint)
     shared_s = round(time.perf_counter() - shared_started, 3)
     manifest.update(
         {
@@ -451,12 +472,14 @@ def execute_run(
 
     font = _run_font(shared, plans, month_dir.parent / ".cache" / "fonts")
     executor = executor or default_executor(jobs, settings)
+    deadline = time.monotonic() + settings.run_deadline_min * 60
     results = _execute(
         executor,
         [replace(p.job, font=font) for p in to_run],
         on_result=record,
         progress=progress,
         month=month,
+        deadline=deadline,
     )
 
     written = []
@@ -466,9 +489,8 @@ def execute_run(
     manifest["finished_at"] = _now()
     manifest["wall_s"] = round(time.perf_counter() - started, 3)
     write_manifest(month_dir, manifest)
-    write_text_atomic(
-        month_dir / INDEX, index_html(month, _index_rows(manifest, shared, month_dir), font=font)
-    )
+    index = index_html(month, _index_rows(manifest, shared, month_dir), font=font)
+    write_text_atomic(month_dir / INDEX, index)
     return RunOutcome(
         month_dir=month_dir,
         planned=list(plans),
@@ -476,8 +498,64 @@ def execute_run(
         results=results,
         reports=dict(previous),
         wall_s=manifest["wall_s"],
-        note=note,
+        note="; ".join(notes),
     )
+
+
+def _mark_stale(
+    previous: dict[str, Any], planned: set[str], inputs: Mapping[str, str], lib_hash: str
+) -> None:
+    """Mark the reports outside this run that were made from other inputs or code."""
+    for key, entry in previous.items():
+        if key in planned or entry.get("status") not in ("ok", "skipped"):
+            continue
+        if entry.get("input_hashes") != inputs or entry.get("kpilib_hash") != lib_hash:
+            previous[key] = {**entry, "status": "stale"}
+
+
+def _select(
+    plans: Sequence[PlannedReport],
+    entries: Mapping[str, Any],
+    previous: dict[str, Any],
+    month_dir: Path,
+    *,
+    force: bool,
+    only_failed: bool,
+) -> tuple[list[PlannedReport], list[PlannedReport]]:
+    """The reports chosen and, of those, the ones to run; the others are marked skipped."""
+    if only_failed:
+        selected = [p for p in plans if previous.get(p.job.key, {}).get("status") == "failed"]
+    else:
+        selected = list(plans)
+    to_run = [
+        p
+        for p in selected
+        if force or not _is_current(previous.get(p.job.key), entries[p.job.key], month_dir)
+    ]
+    run_keys = {p.job.key for p in to_run}
+    for plan in selected:
+        if plan.job.key not in run_keys:
+            previous[plan.job.key] = {
+                **previous[plan.job.key],
+                "status": "skipped",
+                "duration_s": 0.0,
+                "skipped_at": _now(),
+            }
+    return selected, to_run
+
+
+def _stored_shared(
+    results_dir: Path, fingerprint: Mapping[str, Any]
+) -> dict[str, pd.DataFrame] | None:
+    """The stored shared results when complete, readable and made from the same inputs."""
+    if read_fingerprint(results_dir) != fingerprint:
+        return None
+    if not set(SHARED_TABLES) <= set(stored_tables(results_dir)):
+        return None
+    try:
+        return {name: read_result(results_dir, name) for name in stored_tables(results_dir)}
+    except Exception:  # a damaged parquet file: recompute rather than trust it
+        return None
 
 
 def default_executor(jobs: int, settings: RunSettings, *, kind: str = "warm") -> Executor:
@@ -514,6 +592,7 @@ def _execute(
     on_result: Callable[[ReportResult], object],
     progress: bool,
     month: str,
+    deadline: float | None = None,
 ) -> list[ReportResult]:
     if not jobs:
         return []
@@ -526,7 +605,7 @@ def _execute(
             bar.set_postfix_str(f"{result.key} {result.status}", refresh=False)
             bar.update(1)
 
-        return executor.run(jobs, on_done=done)
+        return executor.run(jobs, on_done=done, deadline=deadline)
 
 
 def _index_rows(
@@ -542,6 +621,8 @@ def _index_rows(
         status, error = entry["status"], entry.get("error")
         href = entry.get("html") if status != "failed" else None
         detail = ""
+        if status == "stale":
+            detail = f"本报告依据的输入或程序已变更，请重新生成：kpi run --units {entry['code']}"
         if status == "failed":
             if (month_dir / entry["executed_notebook"]).is_file():
                 href = entry["executed_notebook"]

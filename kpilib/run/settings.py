@@ -27,6 +27,8 @@ class RunSettings:
     kernel_memory_mb: int = 1500
     #: Seconds one notebook cell may run before its report fails.
     cell_timeout_s: int = 600
+    #: Minutes the whole run may take; reports not done by then fail.
+    run_deadline_min: int = 240
 
 
 def settings_from_mapping(raw: Any, *, source: str = "params/run.yaml") -> RunSettings:
@@ -79,6 +81,7 @@ def settings_from_mapping(raw: Any, *, source: str = "params/run.yaml") -> RunSe
         "reports_per_kernel": (1, 10_000),
         "memory_mb": (200, 65_536),
         "cell_timeout_s": (1, 86_400),
+        "run_deadline_min": (1, 10_080),
     }
     problems += [
         f"unknown setting 'kernels.{key}' (known: {sorted(limits)})"
@@ -89,6 +92,7 @@ def settings_from_mapping(raw: Any, *, source: str = "params/run.yaml") -> RunSe
         "reports_per_kernel": defaults.reports_per_kernel,
         "memory_mb": defaults.kernel_memory_mb,
         "cell_timeout_s": defaults.cell_timeout_s,
+        "run_deadline_min": defaults.run_deadline_min,
     }
     chosen = {}
     for key, (low, high) in limits.items():
@@ -108,6 +112,7 @@ def settings_from_mapping(raw: Any, *, source: str = "params/run.yaml") -> RunSe
         reports_per_kernel=chosen["reports_per_kernel"],
         kernel_memory_mb=chosen["memory_mb"],
         cell_timeout_s=chosen["cell_timeout_s"],
+        run_deadline_min=chosen["run_deadline_min"],
     )
 
 

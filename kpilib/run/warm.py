@@ -43,6 +43,7 @@ from kpilib.run.executors import (
     ReportResult,
     Status,
     execute_job,
+    on_worker_stop,
     render_job,
     run_in_pool,
 )
@@ -168,7 +169,8 @@ class WarmKernel:
 
     def alive(self) -> bool:
         """Whether the kernel process still runs."""
-        return self.km is not None and bool(self.km.is_alive())
+        process = None if self.km is None else getattr(self.km.provisioner, "process", None)
+        return process is not None and process.poll() is None
 
     def memory_mb(self) -> float:
         """Resident memory of the kernel process in MiB (0 when it is gone)."""
@@ -259,7 +261,10 @@ def run_warm_job(job: ReportJob) -> ReportResult:
     )
     kernel.reports += 1
     execute_s = time.perf_counter() - started
-    if failure is not None and (failure.cell_index is None or not kernel.alive()):
+    unusable = {"CellTimeoutError", DeadKernelError.__name__}
+    if failure is not None and (
+        failure.ename in unusable or failure.cell_index is None or not kernel.alive()
+    ):
         # Dead, hung or timed out: the kernel's state is unknown, so it is not reused.
         dead = not kernel.alive() or failure.ename in (DeadKernelError.__name__,)
         log = kernel.log_tail()
@@ -277,8 +282,15 @@ def run_warm_job(job: ReportJob) -> ReportResult:
     return ReportResult(job.key, status, execute_s, render_s, failure, worker=str(os.getpid()))
 
 
+def _kill_kernel() -> None:
+    """Kill this worker's kernel at once (the worker is being stopped)."""
+    if _KERNEL is not None and _KERNEL.pid:
+        os.kill(_KERNEL.pid, 9)
+
+
 def _worker_init(policy: KernelPolicy) -> None:
     _set_policy(policy)
+    on_worker_stop(_kill_kernel)
     # Stop this worker's kernel when the pool shuts the worker down.
     multiprocessing.util.Finalize(None, _retire_kernel, exitpriority=10)
 
@@ -306,6 +318,7 @@ class WarmKernelExecutor:
         jobs: Sequence[ReportJob],
         *,
         on_done: Callable[[ReportResult], None] | None = None,
+        deadline: float | None = None,
     ) -> list[ReportResult]:
         """See :meth:`kpilib.run.executors.Executor.run`."""
         return run_in_pool(
@@ -315,4 +328,5 @@ class WarmKernelExecutor:
             on_done=on_done,
             initializer=_worker_init,
             initargs=(self.policy,),
+            deadline=deadline,
         )

@@ -1,0 +1,67 @@
+"""Earlier months are read once: cached by their input hashes, the scheme and the library.
+
+docs/methods.md has no formula here; what is tested is that the cache changes no number
+(the shared results with and without it are equal) and that correcting one earlier
+month's file recomputes that month only (only its cache entry is rewritten).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from kpilib.contract.load import load_month
+from kpilib.report.shared import build_shared_results, scheme_for
+from kpilib.sample.generate import generate
+
+MONTH = "2026-10"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    generate(data, months=4, end=MONTH, counties=2, centres=1, seed=3)
+    return data
+
+
+def _build(data, cache):
+    month = load_month(data, MONTH)
+    return build_shared_results(
+        month, data_dir=data, scheme=scheme_for(2026), history_months=4, cache_dir=cache
+    )
+
+
+def test_the_cache_changes_no_number_and_a_corrected_month_alone_is_recomputed(sample, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(sample, data)
+    cache = tmp_path / "cache"
+    plain = build_shared_results(
+        load_month(data, MONTH), data_dir=data, scheme=scheme_for(2026), history_months=4
+    )
+    first = _build(data, cache)
+    entries = {p.stem: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
+    assert set(entries) == {"2026-07", "2026-08", "2026-09"}
+    second = _build(data, cache)
+    for name in ("history_units", "history_indicators", "headline", "unit_indicators"):
+        pd.testing.assert_frame_equal(first[name], plain[name])
+        pd.testing.assert_frame_equal(second[name], plain[name])
+    assert {p.stem: p.stat().st_mtime_ns for p in cache.glob("*.pickle")} == entries
+
+    # a corrected export of August: same rows, new bytes
+    revenue = data / "2026-08" / "revenue.csv"
+    revenue.write_bytes(revenue.read_bytes() + b"\n")
+    _build(data, cache)
+    after = {p.stem: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
+    assert after["2026-08"] != entries["2026-08"]
+    assert after["2026-07"] == entries["2026-07"] and after["2026-09"] == entries["2026-09"]
+
+
+def test_a_damaged_cache_entry_is_recomputed_not_trusted(sample, tmp_path):
+    cache = tmp_path / "cache"
+    reference = _build(sample, cache)
+    (cache / "2026-09.pickle").write_bytes(b"garbage")
+    again = _build(sample, cache)
+    pd.testing.assert_frame_equal(again["history_units"], reference["history_units"])
+    assert (cache / "2026-09.pickle").read_bytes() != b"garbage"
