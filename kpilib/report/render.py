@@ -108,11 +108,15 @@ def with_embedded_font(page: str, font: FontSubset | None = None) -> str:
     return f"{page[:head_end]}<style>{rule}</style>\n{page[head_end:]}"
 
 
+#: General punctuation, CJK symbols and punctuation, half- and full-width forms.
+_PUNCTUATION_BLOCKS = ((0x2010, 0x2027), (0x2030, 0x205E), (0x3000, 0x303F), (0xFF01, 0xFF5E))
+
+
 def run_font_text(tables: Iterable[pd.DataFrame], notebooks: Iterable[str | Path]) -> str:
     """The characters a run's pages can show: its tables' text, notebooks and labels.
 
-    Every text value of ``tables``, every cell of ``notebooks`` and the source of the
-    report layer (headers, labels and sentences live there), once each.
+    Every text value of ``tables``, every cell of ``notebooks``, the library's source
+    (headers, labels and sentences live there) and the punctuation blocks, once each.
     """
     chars: set[str] = set()
     for frame in tables:
@@ -123,8 +127,12 @@ def run_font_text(tables: Iterable[pd.DataFrame], notebooks: Iterable[str | Path
                     chars.update(str(value))
     for path in notebooks:
         chars.update(Path(path).read_text(encoding="utf-8"))
-    for path in Path(__file__).parent.glob("*.py"):
+    # Every label, header and message of the library (the data contract's headers and
+    # codes included), and the punctuation blocks, so a page rarely needs a glyph more.
+    for path in Path(__file__).parents[1].rglob("*.py"):
         chars.update(path.read_text(encoding="utf-8"))
+    for first, last in _PUNCTUATION_BLOCKS:
+        chars.update(chr(c) for c in range(first, last + 1))
     return "".join(sorted(c for c in chars if ord(c) >= 0x2000))
 
 
