@@ -164,8 +164,8 @@ def main() -> None:
     print(f"{'':44s}{'seconds':>10s}")
     print(f"{'(a) plain papermill loop, per report':44s}{per_report_plain:10.2f}")
     print(f"{'(b) kpi run --force --jobs 2, per report':44s}{per_report_kpi:10.2f}")
-    print(f"{'    kpi run wall, {reports} reports, cold cache':44s}{cold_wall:10.1f}")
-    print(f"{'    kpi run wall, {reports} reports, warm cache':44s}{warm_wall:10.1f}")
+    for label, wall in (("cold", cold_wall), ("warm", warm_wall)):
+        print(f"{f'    kpi run wall, {reports} reports, {label} cache':44s}{wall:10.1f}")
     print(f"{'    shared results, cold (no history cache)':44s}{cold['shared_results_s']:10.1f}")
     print(f"{'    shared results, warm (history cached)':44s}{warm['shared_results_s']:10.1f}")
     print(f"(c) ratio (a)/(b): {ratio:.1f}x   target >= {TARGET_RATIO:.0f}x")
