@@ -208,3 +208,24 @@ def test_a_hung_cell_times_out_and_the_next_report_gets_a_new_kernel(tmp_path):
     assert "cell 2" in failure.evalue and "3 s" in failure.evalue
     assert results[1].execute_s < 60
     assert _printed(jobs[0].output_notebook) != _printed(jobs[2].output_notebook)
+
+
+def test_reports_not_done_by_the_run_deadline_fail_and_leave_no_kernel(tmp_path):
+    import time
+
+    import psutil
+
+    slow = _notebook(tmp_path, "slow", "import time\ntime.sleep(60)")
+    jobs = [_job(tmp_path, slow, "first"), _job(tmp_path, slow, "second")]
+    started = time.monotonic()
+    results = WarmKernelExecutor(jobs=1).run(jobs, deadline=started + 20)
+    assert time.monotonic() - started < 45
+    assert [(r.status, r.failure.ename) for r in results] == [
+        ("failed", "RunDeadline"),
+        ("failed", "RunDeadline"),
+    ]
+    time.sleep(3)  # a kernel outliving its worker would still be here
+    kernels = [
+        p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())
+    ]
+    assert kernels == []
