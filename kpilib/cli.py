@@ -18,7 +18,8 @@ from typing import Any
 from kpilib.contract.calendar import check_month
 from kpilib.contract.load import validate_month
 from kpilib.contract.month_data import MonthData
-from kpilib.errors import InputError, KpiError, ParameterError
+from kpilib.errors import InputError, KpiError, ParameterError, printable
+from kpilib.report.shared import vocabulary_for
 from kpilib.run.executors import Executor
 from kpilib.run.runner import RunOutcome, default_executor, execute_run, prepare_run
 from kpilib.sample.generate import generate
@@ -109,7 +110,7 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    findings = validate_month(args.data, args.month)
+    findings = validate_month(args.data, args.month, vocabulary=vocabulary_for(args.month))
     if args.json:
         print(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2))
     else:
@@ -175,6 +176,14 @@ def run_command(
         )
     except KpiError as exc:
         return _report_error("run", exc)
+    except OSError as exc:  # e.g. a folder named manifest.json, a file named data, disk full
+        path = printable(str(exc.filename2 or exc.filename or Path(out_dir) / month))
+        print(
+            f"kpi run: stopped at {path}: {exc.strerror or exc}; fix that path (or choose "
+            "another --out) and run again",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     except KeyboardInterrupt:
         print(
             f"kpi run: interrupted; the reports finished so far are recorded in "
@@ -227,9 +236,11 @@ def _print_summary(month: str, outcome: RunOutcome) -> None:
     for result in failed:
         error = reports[result.key].get("error") or {}
         cell = error.get("cell_index")
+        where = "" if cell is None else f"cell {cell}: "  # e.g. a worker stopped at the deadline
+        executed = month_dir / reports[result.key]["executed_notebook"]
+        see = f" (see {executed})" if executed.is_file() else ""
         print(
-            f"  FAILED {result.key}: cell {cell}: {error.get('ename')}: {error.get('evalue')} "
-            f"(see {month_dir / reports[result.key]['executed_notebook']})",
+            f"  FAILED {result.key}: {where}{error.get('ename')}: {error.get('evalue')}{see}",
             file=sys.stderr,
         )
 

@@ -1,4 +1,6 @@
-"""汇总检查: centre results against the recomputation; duplicated and reconciled revenue."""
+"""汇总检查: centre results against the recomputation; duplicated revenue.
+
+The revenue records against finance's booked revenue: tests/test_finance.py."""
 
 import json
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 from kpilib.contract.month_data import MonthData
 from kpilib.contract.schema import TABLES, TOTAL_INDICATOR
 from kpilib.contract.schema import typed_frame as frame
-from kpilib.duties.checks import duplicate_revenue, reconcile_centre_results, reconcile_revenue
+from kpilib.duties.checks import duplicate_revenue, reconcile_centre_results
 from kpilib.duties.facts import score_month
 from kpilib.scoring.scheme import load_scheme
 
@@ -207,29 +209,6 @@ def test_no_duplicates():
     out = duplicate_revenue(revenue_records().iloc[[0, 2, 3, 4]])
     assert out.empty
     assert list(out.columns)[:3] == ["group", "records", "record_id"]
-
-
-def test_reconcile_revenue_to_the_fen():
-    rev = revenue_records()
-    staff = [person("S00001", "X01"), person("S00002", "X01"), person("S00003", "Z01")]
-    tables = dict(
-        units=[("X01", "甲县", "county"), ("Z01", "投诉管理中心", "centre")],
-        staff=staff,
-    )
-    month = MonthData(
-        month="2026-10",
-        **{n: frame(n, tables.get(n, ())) for n in TABLES if n != "revenue"},
-        revenue=rev,
-    )
-    sc = score_month(month, SCHEME)
-    out = reconcile_revenue(sc, rev)
-    assert out["unit_code"].tolist() == ["X01", "Z01", "合计"]
-    assert out["computed_fen"].tolist() == [10000_00 + 2 * 1234_56, 3, 10000_00 + 2 * 1234_56 + 3]
-    assert out["ok"].all()
-    # the finance department's total is 0.15 yuan lower: reported, not rounded away
-    bad = reconcile_revenue(sc, rev, finance_total_fen=12469_00)
-    assert bad["ok"].tolist() == [True, True, False]
-    assert bad["difference_fen"].iloc[-1] == 15
 
 
 # ----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Charts: Chinese titles and labels, drawn without missing glyphs, also when empty.
+"""Charts: Chinese titles and labels, drawn cleanly (also when empty), names drawn as written.
 
 Warnings are errors in this suite, so a "Glyph missing" warning while drawing fails.
 """
@@ -11,6 +11,7 @@ import re
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from kpilib.contract.load import load_month
 from kpilib.report import figures
@@ -82,3 +83,131 @@ def test_figures_are_closed_in_pyplot(shared):
     before = plt.get_fignums()
     figures.trend(shared["history_units"], "X01")
     assert plt.get_fignums() == before
+
+
+# Names as a hostile month could carry them: mathtext (a formula, an unknown command that
+# stops matplotlib's parser, an empty formula), TeX specials, an escaped dollar that
+# mathtext would unescape, HTML. Each must be drawn exactly as written.
+HOSTILE_NAMES = [
+    r"$\undefinedcommand$",
+    "A$x^2$B",
+    r"$\frac{1}{0}$单位",
+    "$$",
+    r"a\$b",
+    "反斜杠\\与\\n",
+    "50%_^{}#&~",
+    "<b>名</b>",
+]
+
+
+def _cycle(column: pd.Series) -> list[str]:
+    return [HOSTILE_NAMES[i % len(HOSTILE_NAMES)] for i in range(len(column))]
+
+
+def _hostile_trend(s):
+    frame = s["history_units"].copy()
+    frame.loc[frame["unit_code"] == "X01", "unit_name"] = HOSTILE_NAMES[1]
+    return figures.trend(frame, "X01"), [HOSTILE_NAMES[1]]
+
+
+def _hostile_indicators(s):
+    frame = s["unit_indicators"][s["unit_indicators"]["unit_code"] == "Z01"].copy()
+    frame["indicator_name"] = _cycle(frame["indicator_name"])
+    return figures.indicator_scores(frame, "Z01"), list(frame["indicator_name"])
+
+
+def _labelled(frame: pd.DataFrame, name: str, code: str) -> list[str]:
+    return [f"{n}（{c}）" for n, c in zip(frame[name], frame[code], strict=True)]
+
+
+def _hostile_ranks(s):
+    frame = s["rank_intervals"][s["rank_intervals"]["unit_type"] == "county"].copy()
+    frame["unit_name"] = _cycle(frame["unit_name"])
+    return figures.rank_intervals(frame, "X02"), _labelled(frame, "unit_name", "unit_code")
+
+
+def _hostile_funnel(s):
+    frame = s["funnel_units"].copy()
+    frame["unit_name"] = _cycle(frame["unit_name"])
+    return figures.funnel(frame, s["funnel_limits"]), list(frame["unit_name"])
+
+
+def _hostile_league(s):
+    frame = s["headline"].copy()
+    frame["unit_name"] = _cycle(frame["unit_name"])
+    centres = frame[frame["unit_type"] == "centre"]
+    return figures.league(frame, "centre"), _labelled(centres, "unit_name", "unit_code")
+
+
+def _hostile_leniency(s):
+    frame = s["inspector_leniency"].copy()
+    frame["name"] = _cycle(frame["name"])
+    return figures.leniency(frame), _labelled(frame, "name", "inspector_id")
+
+
+def _hostile_budget(s):
+    frame = s["expenses_budget"].copy()
+    frame["category"] = _cycle(frame["category"])
+    return figures.budget(frame), list(frame["category"])
+
+
+def _hostile_business(s):
+    frame = s["business_results"].copy()
+    frame["unit_name"] = _cycle(frame["unit_name"])
+    shown = frame[frame.filter(regex=r"^(?!ytd_).*_completion$").notna().any(axis=1)]
+    labels = [f"{n}（{c}）" if c else n for n, c in zip(shown["unit_name"], shown["unit_code"])]
+    return figures.business(frame), labels
+
+
+HOSTILE_CHARTS = {
+    "trend": _hostile_trend,
+    "indicator_scores": _hostile_indicators,
+    "rank_intervals": _hostile_ranks,
+    "funnel": _hostile_funnel,
+    "league": _hostile_league,
+    "leniency": _hostile_leniency,
+    "budget": _hostile_budget,
+    "business": _hostile_business,
+}
+
+
+def _drawn_texts(fig: Figure) -> set[str]:
+    """The strings an SVG of ``fig`` draws, each as one run of characters (fonts not outlined).
+
+    Text matplotlib typesets as mathtext is written glyph by glyph, so a name appears
+    here whole only if it was drawn literally.
+    """
+    import xml.etree.ElementTree as ET
+
+    import matplotlib as mpl
+
+    buffer = io.StringIO()
+    with mpl.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg")
+    root = ET.fromstring(buffer.getvalue())
+    return {"".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")}
+
+
+@pytest.mark.parametrize("name", HOSTILE_CHARTS)
+def test_names_with_mathtext_and_tex_specials_are_drawn_as_written(shared, name):
+    fig, expected = HOSTILE_CHARTS[name](shared)
+    assert expected, "the case puts no hostile name into the chart"
+    _check(fig)  # draws a PNG: an unknown command between dollars would raise here
+    texts = {t.get_text() for t in fig.findobj(Text)}  # after drawing: categorical ticks
+    assert set(expected) <= texts, f"labels differ from the names: {set(expected) - texts}"
+    drawn = _drawn_texts(fig)
+    assert set(expected) <= drawn, f"drawn differently from the names: {set(expected) - drawn}"
+
+
+def test_trend_title_starts_with_the_hostile_name_as_written(shared):
+    fig, (name,) = _hostile_trend(shared)
+    assert fig.axes[0].get_title().startswith(f"{name}（X01）")
+    assert any(text.startswith(f"{name}（X01）") for text in _drawn_texts(fig))
+
+
+def test_all_hostile_names_reach_some_chart(shared):
+    used = set()
+    for make in HOSTILE_CHARTS.values():
+        used.update(make(shared)[1])
+    reached = {n for n in HOSTILE_NAMES if any(n in label for label in used)}
+    assert reached == set(HOSTILE_NAMES)

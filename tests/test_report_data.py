@@ -111,6 +111,10 @@ def test_planted_anomalies_are_in_the_tables(shared, planted):
     assert set(planted["duplicated_revenue"][MONTH]) <= set(
         shared["revenue_duplicates"]["record_id"]
     )
+    differences = shared["finance_differences"]  # exactly so: tests/test_finance.py
+    for planted_difference in planted["finance_differences"][MONTH]:
+        for record in planted_difference["record_ids"] + planted_difference["voucher_ids"]:
+            assert differences["explanation"].str.contains(record).any(), record
     leniency = shared["inspector_leniency"].set_index("inspector_id")
     assert leniency.loc[planted["lenient_inspector"], "verdict"] == "lenient"
     late = shared["submission_timeliness"].set_index("unit_code")
@@ -166,6 +170,7 @@ def test_excel_export_has_chinese_headers_and_masked_phones(shared, tmp_path):
     assert list(sheets) == [
         *("单位考核排名", "人员考核得分", "汇总检查"),
         *("人员指标明细", "人员总分计算", "人员发展收入"),
+        *("收入财务核对", "收入核对差异"),
     ]
     path = write_excel(tmp_path / "department_scorecard.xlsx", sheets)
     staff = pd.read_excel(path, sheet_name="人员考核得分", dtype=str)

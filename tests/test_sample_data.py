@@ -30,6 +30,7 @@ EXPECTED_FORMATS = [
     ("targets", "targets.csv", "gbk"),
     ("activity", "activity.csv", "gbk"),
     ("revenue", "revenue.csv", "utf-8-sig"),
+    ("finance_revenue", "finance_revenue.xlsx", None),
     ("contracts", "contracts.csv", "gbk"),
     ("tickets", "tickets.csv", "utf-8"),
     ("inspections", "inspections.csv", "gbk"),
@@ -38,6 +39,7 @@ EXPECTED_FORMATS = [
     ("centre_results", "centre_results.xlsx", None),
     ("expenses", "expenses.csv", "utf-8-sig"),
     ("audit_findings", "audit_findings.csv", "utf-8"),
+    ("adjustments", "adjustments.xlsx", None),
 ]
 FILE_OF = {name: (file, enc) for name, file, enc in EXPECTED_FORMATS}
 
@@ -454,6 +456,7 @@ def test_planted_json_layout(small):
         "duplicated_revenue",
         "no_activity_staff",
         "centre_mismatch",
+        "finance_differences",
     }
     assert re.fullmatch(r"X\d{2}", planted["late_county"])
     assert planted["lenient_inspector"] in planted["inspectors"]
@@ -562,3 +565,19 @@ def test_no_unplanted_duplicates_in_contracts(small):
     for folder in small[1]:
         contracts = read_table(folder, "contracts").drop(columns="contract_id")
         assert not contracts.duplicated().any(), folder.name
+
+
+def test_the_register_confirms_each_duplicate_but_the_last_months(small):
+    """Every month but the last excludes its planted duplicate through the adjustments
+    register (docs/methods.md §6.9); the last month leaves it pending for the reports."""
+    out, folders, planted = small
+    months = [f.name for f in folders]
+    for month in months:
+        register = read_table(out / month, "adjustments")
+        excluded = set(register.loc[register["kind"] == "剔除记录", "value"])
+        copy = planted["duplicated_revenue"].get(month, [None, None])[1]
+        if month == months[-1]:
+            assert copy not in excluded
+        elif copy is not None:
+            assert copy in excluded
+        assert set(register["kind"]) <= {"剔除记录", "替换实际值", "扣分"}

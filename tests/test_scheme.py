@@ -4,6 +4,7 @@ import copy
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -91,6 +92,44 @@ def test_every_source_reads_declared_facts():
 def test_a_source_is_checked(kind, denominator, message):
     with pytest.raises(ValueError, match=message):
         Source(("staff",), "x", kind, "x", denominator, "无")
+
+
+@pytest.mark.parametrize(
+    ("kind", "denominator", "scale", "error", "message"),
+    [("ratio", "y", 0, ValueError, "positive finite"), ("ratio", "y", -1.0, ValueError,
+      "positive finite"), ("ratio", "y", float("inf"), ValueError, "positive finite"),
+     ("ratio", "y", True, TypeError, "must be a number"), ("ratio", "y", "1", TypeError,
+      "must be a number"), ("value", None, 100, ValueError, "only a ratio source")],
+)  # fmt: skip
+def test_a_source_scale_is_checked(kind, denominator, scale, error, message):
+    with pytest.raises(error, match=message):
+        Source(("unit",), "x", kind, "x", denominator, "无", scale=scale)
+
+
+def test_a_ratio_per_10000():
+    # hand computation: 3 complaints over 4,000 member lines = 3 x 10,000 / 4,000 = 7.5
+    # per 10,000 lines; 0 complaints = 0 (scored, not "not applicable"); 0 lines = NaN
+    src = SOURCES["complaint_rate"]
+    assert (src.kind, src.numerator, src.denominator, src.scale) == (
+        "ratio", "complaints", "base_members", 10_000
+    )  # fmt: skip
+    assert src.value(3, 4000) == 7.5
+    values = src.value(np.array([3.0, 0.0, 5.0, np.nan]), np.array([4000.0, 250.0, 0.0, 10.0]))
+    np.testing.assert_array_equal(values, [7.5, 0.0, np.nan, np.nan])
+    # every other source is a plain fraction or value: scale 1
+    assert SOURCES["churn_rate"].value(24.0, 1000.0) == pytest.approx(0.024)
+    assert {s.scale for code, s in SOURCES.items() if code != "complaint_rate"} == {1.0}
+
+
+def test_counties_score_complaints_in_2026():
+    scheme = load_scheme(SCHEME)
+    ind = scheme.indicators["complaint_rate"]
+    assert (ind.name, ind.unit, ind.direction, ind.method) == ("万户投诉率", "件/万户", "lower",
+                                                               "reverse")  # fmt: skip
+    assert ind.target == 70.0 and ind.params["cap"] == 1.2
+    assert scheme.unit_weights["county"]["complaint_rate"] == 10.0
+    assert sum(scheme.unit_weights["county"].values()) == 100.0
+    assert "complaint_rate" not in scheme.unit_weights["centre"]
 
 
 def _error(raw) -> str:

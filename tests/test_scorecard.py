@@ -157,7 +157,9 @@ def test_worked_example_with_a_veto_scores_zero():
 def test_clamp_to_max_total_is_recorded():
     sc = score_month(worked_example(), spec_scheme(max_total=100))
     assert sc.staff.loc[0, "total"] == 100.0
-    clamp = sc.events[sc.events["kind"] == "clamp"]["message"].item()
+    # the staff member's clamp (X01 is clamped too: its 万户投诉率 scores 120 %)
+    staff_events = sc.events[sc.events["entity_type"] == "staff"]
+    clamp = staff_events[staff_events["kind"] == "clamp"]["message"].item()
     assert "101.7" in clamp and "[0, 100]" in clamp
 
 
@@ -322,8 +324,12 @@ def test_unit_scores_weigh_staff_mean_with_own_duties():
     # a single county: rank score = best
     assert long.loc["unit_collection", "actual"] == pytest.approx(150 / 200)
     assert long.loc["unit_collection", "raw_score"] == 100.0
+    # 万户投诉率: the one complaint T1 over 1000 + 1000 member lines = 5 per 10,000 against
+    # 70: r = 14, capped at 1.2 -> 120 % (the 2026 county weights, issue 9 part 6)
+    assert long.loc["complaint_rate", "actual"] == pytest.approx(5.0)
+    assert long.loc["complaint_rate", "raw_score"] == pytest.approx(120.0)
     base = (
-        0.7 * min(mean_total, 120) + 0.1 * 50 + 0.1 * 110 + 0.1 * 100
+        0.65 * min(mean_total, 120) + 0.1 * 50 + 0.1 * 110 + 0.05 * 100 + 0.1 * 120
     )  # staff_mean: completion against 100, cap 1.2
     assert unit["base"] == pytest.approx(base)
     assert unit["total"] == pytest.approx(base)
@@ -347,7 +353,10 @@ def test_table_layouts():
     sc = score_month(worked_example(), SCHEME)
     assert list(sc.long.columns) == LONG_COLUMNS
     role_codes = list(dict.fromkeys(c for w in SCHEME.role_weights.values() for c in w))
-    tail = ["base", "bonus", "deduction", "total", "vetoed", "veto_reason", "rank", "grade"]
+    tail = [
+        *("base", "bonus", "deduction", "adjustment", "total"),
+        *("vetoed", "veto_reason", "rank", "grade"),
+    ]
     assert list(sc.staff.columns) == ["staff_id", "name", "unit_code", "role", *role_codes, *tail]
     unit_codes = list(dict.fromkeys(c for w in SCHEME.unit_weights.values() for c in w))
     assert list(sc.units.columns) == ["unit_code", "name", "unit_type", *unit_codes, *tail]
@@ -678,3 +687,62 @@ def test_every_role_is_scored_on_the_generated_sample(tmp_path):
         assert applied["Z06"] <= {"training_hours", "qualified"}
         support = sc.staff[sc.staff["role"] == "support_staff"]
         assert set(support["unit_code"]) == {"Z03", "Z06"}
+
+
+# ------------------------------------------------------------------------------------------
+# 万户投诉率: complaints per 10,000 member lines, reverse scoring (issue 9 part 6)
+# ------------------------------------------------------------------------------------------
+def _complaint(tid, sid, opened="2026-10-03 09:00"):
+    return (tid, "complaint", sid, "close", opened, "2026-10-31 10:00", 720.0, None)
+
+
+def _complaint_month(complaints, base, *, carried_over=0):
+    """X01: a customer manager with ``base`` member lines; a service member handling
+    ``complaints`` complaints opened in October and ``carried_over`` opened in September;
+    an order ticket too (not a complaint)."""
+    tickets = [_complaint(f"C{i}", "S00002") for i in range(complaints)]
+    tickets += [_complaint(f"P{i}", "S00002", "2026-09-30 23:59") for i in range(carried_over)]
+    tickets.append(("O1", "order", "S00002", "close", "2026-10-04 09:00", "2026-10-04 10:00",
+                    24.0, None))  # fmt: skip
+    return worked_example(
+        staff=[person("S00001"), person("S00002", role="service_staff", name="李四")],
+        activity=[("S00001", 5, 18, 23, 24, base, 47, 50, 100_00, 100_00)],
+        tickets=tickets,
+    )
+
+
+@pytest.mark.parametrize(
+    ("complaints", "base", "actual", "raw", "flag"),
+    [
+        # 0 complaints: the best possible, r = cap 1.2 (methods §1.3a), never not applicable
+        (0, 1000, 0.0, 120.0, "cap"),
+        # 3 x 10,000 / 4,000 = 7.5 per 10,000; r = 70 / 7.5 = 9.33 -> cap 1.2
+        (3, 4000, 7.5, 120.0, "cap"),
+        # at target: 7 x 10,000 / 1,000 = 70; r = 70 / 70 = 1 -> 100 %
+        (7, 1000, 70.0, 100.0, ""),
+        # above target: 14 x 10,000 / 1,000 = 140; r = 70 / 140 = 0.5 -> 50 %
+        (14, 1000, 140.0, 50.0, ""),
+    ],
+)
+def test_complaints_per_10000_member_lines(complaints, base, actual, raw, flag):
+    sc = score_month(_complaint_month(complaints, base, carried_over=2), SCHEME)
+    unit = sc.long[(sc.long["entity_type"] == "unit")].set_index("indicator")
+    row = unit.loc["complaint_rate"]
+    assert row["indicator_name"] == "万户投诉率" and row["method"] == "reverse"
+    assert row["applicable"] and row["target"] == 70.0
+    assert row["actual"] == pytest.approx(actual)  # September's 2 complaints not counted
+    assert row["raw_score"] == pytest.approx(raw)
+    assert row["flag"] == flag
+    assert row["weight"] == 10.0
+    if complaints == 0:
+        assert "实际值为0" in row["note"]
+    # no staff member has the indicator (it is the county's)
+    assert "complaint_rate" not in set(sc.long.loc[sc.long["entity_type"] == "staff", "indicator"])
+
+
+def test_complaints_without_member_lines_are_not_applicable():
+    sc = score_month(_complaint_month(3, 0), SCHEME)
+    unit = sc.long[(sc.long["entity_type"] == "unit")].set_index("indicator")
+    row = unit.loc["complaint_rate"]
+    assert not row["applicable"] and np.isnan(row["raw_score"])
+    assert "成员基数为0" in row["note"]

@@ -54,8 +54,9 @@ def units(results) -> list[str]:
 
 
 def test_every_total_is_the_sum_of_the_points_shown(results, units, scheme):
-    """total = Σ indicator points + bonus − deduction, clamped to [0, max], veto → 0
-    (docs/methods.md §1.7), for every staff member of every unit's report."""
+    """total = Σ indicator points + bonus − deduction + register points, clamped to
+    [0, max], veto → 0 (docs/methods.md §1.7, §6.9), for every staff member of every
+    unit's report."""
     checked = 0
     for code in units:
         unit = results.for_unit(code)
@@ -70,7 +71,8 @@ def test_every_total_is_the_sum_of_the_points_shown(results, units, scheme):
                 assert np.isnan(row.total) and np.isnan(scorecard.loc[row.staff_id, "total"])
                 continue
             assert mine.loc[~mine["applicable"], "weighted_score"].isna().all()
-            expected = min(max(shown.sum() + row.bonus - row.deduction, 0.0), scheme.max_total)
+            unclamped = shown.sum() + row.bonus - row.deduction + row.adjustment
+            expected = min(max(unclamped, 0.0), scheme.max_total)
             if row.veto_zeroes:
                 expected = 0.0
             assert row.total == pytest.approx(expected, abs=1e-6), row.staff_id

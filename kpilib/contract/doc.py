@@ -9,6 +9,17 @@ from __future__ import annotations
 
 import sys
 
+from kpilib.contract.load import (
+    EARLIEST_DATE,
+    EXCEL_ERRORS,
+    HEADER_SEARCH_ROWS,
+    IMPLAUSIBLE_YUAN,
+    LATEST_DATE,
+    MAX_FINDINGS_PER_RULE,
+    MAY_BE_EMPTY,
+    MUST_HAVE_ROWS,
+    PLACEHOLDERS,
+)
 from kpilib.contract.schema import TABLES, TOTAL_INDICATOR, Column, Table
 
 _KIND_TEXT = {
@@ -119,6 +130,100 @@ def _table_section(table: Table) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _files(names: frozenset[str]) -> str:
+    return ", ".join(f"`{TABLES[n].file_stem}`" for n in sorted(names) if n in TABLES)
+
+
+def _words(words: frozenset[str]) -> str:
+    return ", ".join(f"`{w.upper() if w.startswith('#') else w}`" for w in sorted(words))
+
+
+def _value_rules() -> str:
+    """The loader's rules beyond each column's type, from :mod:`kpilib.contract.load`.
+
+    The bounds are the loader's constants, so the document follows them when they change:
+
+    >>> text = _value_rules()
+    >>> f"{EARLIEST_DATE:%Y-%m-%d} .. {LATEST_DATE:%Y-%m-%d}" in text
+    True
+    >>> all(f"| {yuan:,} |" in text for yuan in IMPLAUSIBLE_YUAN.values())
+    True
+    """
+    bounds = [
+        f"| `{TABLES[table].file_stem}` | {TABLES[table].column(column).alias} "
+        f"| `{column}` | {yuan:,} |"
+        for (table, column), yuan in IMPLAUSIBLE_YUAN.items()
+    ]
+    return f"""\
+## Value rules
+
+`kpi validate` applies these rules to every file, and `kpi run` applies them before it
+computes anything. Every finding names the file (as on disk), the row (as a spreadsheet
+shows it), the column (as the file names it), the value as written and what to do. Any
+**error** stops both commands with exit code 2 and nothing is written; **warnings** are
+listed and the run goes on. Nothing is corrected silently.
+
+**Files**
+
+- **Regular files only.** A symbolic link, a folder, a FIFO, a device or a socket under a
+  table's file name is an error; it is not opened, and neither its content nor its target
+  is shown.
+- **A table is told by its content, not its name.** A `.csv` must be text: an Excel
+  workbook named `.csv` is to be renamed `.xlsx`; another zip archive is to be unpacked;
+  an old-format `.xls`, UTF-16 text (with or without byte-order mark) and binary files are
+  errors saying what they are. An `.xlsx` must be a workbook (a zip holding
+  `xl/workbook.xml`): CSV text, a zip that is not a workbook and an `.xls` named `.xlsx`
+  are errors saying what they are.
+- **Wrong encoding.** CSV is decoded as UTF-8, then as GB18030 (a superset of GBK). Text
+  that decodes without error but holds private-use characters or U+FFFD replacement
+  characters was written in another encoding (Big5, for one, decodes as GB18030 into such
+  characters): an error at the first such cell naming the encodings tried, and the file
+  is not read further. Bytes that neither encoding can decode are errors naming their row
+  and column.
+- **Header.** The header must be on row 1. A header found further down (within the
+  first {HEADER_SEARCH_ROWS} rows) is an error naming its row, and the rows under it are
+  still checked. Unknown extra columns are a warning and are dropped; entirely blank rows
+  are skipped.
+- **Empty tables.** A header without data rows is an error for these tables:
+  {_files(MUST_HAVE_ROWS)}; fine for these: {_files(MAY_BE_EMPTY)}; a warning for
+  every other table.
+- **Long lists.** Per file, column and rule, at most {MAX_FINDINGS_PER_RULE} findings are
+  listed; one more finding says how many further rows break the same rule.
+
+**Cells**
+
+- **ASCII digits only.** In number, money, date and yes/no columns, full-width digits
+  (`１２３`), other non-ASCII digits and full-width signs are errors naming the cell,
+  never normalised.
+- **Thousands separators** must group three digits: `1,234,567.89` is read as
+  1234567.89, while `1,50` or `1.234,56` is an error (a comma is never dropped to make a
+  number).
+- **Plausible dates.** Dates and date-times must lie in
+  {EARLIEST_DATE:%Y-%m-%d} .. {LATEST_DATE:%Y-%m-%d}; outside, they are errors
+  (`9999-12-31` is a placeholder, `1900-01-01` an Excel zero): leave a nullable date
+  blank instead.
+- **Cells that are not data** are errors in any column: a NUL byte; an `.xlsx` formula
+  without a cached value (a workbook not saved by Excel, whose formula cells would read as
+  blank); an Excel error value, one of:
+  {_words(EXCEL_ERRORS)}.
+- **Placeholders in identifiers.** In key columns, references, `*_id` columns and
+  `unit_code`, a placeholder is an error (compared ignoring case and full-width forms),
+  one of:
+  {_words(PLACEHOLDERS)}.
+- **Implausible amounts.** Money above these bounds in a single row is a warning (fen
+  written as yuan, or a typo):
+
+| File | 表头 | Column | Warn above (yuan) |
+|---|---|---|---|
+{chr(10).join(bounds)}
+
+**Parameter files.** The month's year must have a scoring scheme
+(`params/scheme-YYYY.yaml`, an error otherwise, so that `kpi validate` catches what would
+stop `kpi run`), and every expense category must be in `params/budget-YYYY.yaml` (a
+warning when the year has no budget file).
+"""
+
+
 def render_contract() -> str:
     """Return the data contract as Markdown, derived from :data:`kpilib.contract.schema.TABLES`.
 
@@ -126,7 +231,8 @@ def render_contract() -> str:
     -------
     str
         The whole document: a preamble on encodings, headers, money and row
-        numbering, then one section per input file with every column's
+        numbering, the value rules of the loader (:mod:`kpilib.contract.load`), then
+        one section per input file with every column's
         canonical name, Chinese header, type, unit and constraints, the key and
         the references.
 
@@ -138,7 +244,7 @@ def render_contract() -> str:
     >>> "| `amount_fen` | 金额(元) | money (yuan, 2 decimals) | 元 |" in text
     True
     """
-    sections = [_PREAMBLE] + [_table_section(t) for t in TABLES.values()]
+    sections = [_PREAMBLE, _value_rules()] + [_table_section(t) for t in TABLES.values()]
     return "\n".join(sections)
 
 

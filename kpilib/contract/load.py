@@ -71,11 +71,19 @@ from pandera.errors import SchemaErrors
 
 from kpilib.contract.calendar import MONTH_PATTERN
 from kpilib.contract.month_data import MonthData
-from kpilib.contract.schema import TABLES, Column, Table
+from kpilib.contract.schema import (
+    ADJUSTMENT_KINDS,
+    EXCLUDABLE_RECORDS,
+    TABLES,
+    AdjustmentVocabulary,
+    Column,
+    Table,
+    typed_frame,
+)
 from kpilib.errors import Finding, InputError, Severity
 from kpilib.paths import PARAMS_DIR, PROJECT_DIR
 
-__all__ = ["load_month", "validate_month"]
+__all__ = ["adjustment_number", "load_month", "validate_month"]
 
 #: The header row is looked for in this many rows at the top of a file.
 HEADER_SEARCH_ROWS = 10
@@ -96,6 +104,7 @@ LATEST_DATE = date(2099, 12, 31)
 #: loader accepts no other keys.
 IMPLAUSIBLE_YUAN = {
     ("revenue", "amount_fen"): 10_000_000,
+    ("finance_revenue", "amount_fen"): 10_000_000,
     ("expenses", "amount_fen"): 1_000_000,
     ("activity", "collected_fen"): 100_000_000,
     ("activity", "billed_fen"): 100_000_000,
@@ -216,7 +225,11 @@ _COMMA_RULE = (
 
 
 def validate_month(
-    data_dir: str | Path, month: str, *, params_dir: str | Path | None = PARAMS_DIR
+    data_dir: str | Path,
+    month: str,
+    *,
+    params_dir: str | Path | None = PARAMS_DIR,
+    vocabulary: AdjustmentVocabulary | None = None,
 ) -> list[Finding]:
     """Check one month's input files and return every finding.
 
@@ -226,6 +239,10 @@ def validate_month(
     month : the month, ``YYYY-MM``.
     params_dir : folder of ``scheme-YYYY.yaml`` and ``budget-YYYY.yaml``, checked as
         ``kpi run`` needs them; None skips them (an earlier month read for a trend).
+    vocabulary : the year's indicators and vetoes
+        (:meth:`kpilib.scoring.scheme.Scheme.adjustment_vocabulary`), against which the
+        adjustments register is checked; None checks its rows without the scheme (its
+        indicators are then checked when it is scored).
 
     Returns
     -------
@@ -238,12 +255,16 @@ def validate_month(
     ValueError
         If ``month`` is not of the form ``YYYY-MM``.
     """
-    findings, _ = _check_month(Path(data_dir), month, params_dir)
+    findings, _ = _check_month(Path(data_dir), month, params_dir, vocabulary)
     return findings
 
 
 def load_month(
-    data_dir: str | Path, month: str, *, params_dir: str | Path | None = PARAMS_DIR
+    data_dir: str | Path,
+    month: str,
+    *,
+    params_dir: str | Path | None = PARAMS_DIR,
+    vocabulary: AdjustmentVocabulary | None = None,
 ) -> MonthData:
     """Read, convert and validate one month's input files.
 
@@ -253,6 +274,10 @@ def load_month(
     month : the month, ``YYYY-MM``.
     params_dir : folder of ``scheme-YYYY.yaml`` and ``budget-YYYY.yaml``, checked as
         ``kpi run`` needs them; None skips them (an earlier month read for a trend).
+    vocabulary : the year's indicators and vetoes
+        (:meth:`kpilib.scoring.scheme.Scheme.adjustment_vocabulary`), against which the
+        adjustments register is checked; None checks its rows without the scheme (its
+        indicators are then checked when it is scored).
 
     Returns
     -------
@@ -271,7 +296,7 @@ def load_month(
     ValueError
         If ``month`` is not of the form ``YYYY-MM``.
     """
-    findings, reads = _check_month(Path(data_dir), month, params_dir)
+    findings, reads = _check_month(Path(data_dir), month, params_dir, vocabulary)
     if any(f.severity == "error" for f in findings):
         raise InputError(findings)
     frames = {name: _finalise(reads[name]) for name in TABLES}
@@ -344,7 +369,10 @@ class _TableRead:
 
 
 def _check_month(
-    data_dir: Path, month: str, params_dir: str | Path | None
+    data_dir: Path,
+    month: str,
+    params_dir: str | Path | None,
+    vocabulary: AdjustmentVocabulary | None,
 ) -> tuple[list[Finding], dict[str, _TableRead]]:
     if not MONTH_PATTERN.fullmatch(str(month)):
         raise ValueError(f"month must look like 2026-10, got {month!r}")
@@ -366,6 +394,8 @@ def _check_month(
         if tr.usable:
             _validate_table(tr, reads, bounds)
     _warn_staff_without_activity(reads)
+    _warn_unknown_products(reads)
+    _check_adjustments(reads, vocabulary)
     for tr in reads.values():
         if tr.usable:
             _warn_identical_content(tr)
@@ -443,6 +473,9 @@ def _read_table(month_dir: Path, table: Table) -> _TableRead:
             f"{csv_path.name} 与 {xlsx_path.name} 同时存在 (both files exist): "
             "只保留一个 (keep exactly one)",
         )
+        return tr
+    if not present and table.optional:
+        tr.typed = typed_frame(table.name)
         return tr
     if not present:
         tr.add(
@@ -1430,6 +1463,228 @@ def _warn_staff_without_activity(reads: dict[str, _TableRead]) -> None:
         missing,
         f"在 {activity.file} 中没有此人的记录 (no row in {activity.file}): "
         "确认业务量导出是否完整 (check that the activity export is complete)",
+        "warning",
+    )
+
+
+def adjustment_number(text: str, *, percent: bool) -> float:
+    """The number a 调整值 cell holds: points, or an actual in its indicator's unit.
+
+    A rate (``percent``) must be written with its percent sign, ``96.5%`` -> 0.965, so
+    that 0.965 and 96.5 cannot be confused; other values are plain numbers. Thousands
+    separators follow the money rule (``12,500.5``).
+
+    >>> adjustment_number("96.5%", percent=True), adjustment_number("12,500.5", percent=False)
+    (0.965, 12500.5)
+
+    Raises
+    ------
+    ValueError
+        Naming the text and how to write it.
+    """
+    cleaned = str(text).strip()
+    how = "写成百分数, 如 96.5% (write a rate as a percentage)" if percent else "写成数字"
+    if percent != cleaned.endswith(("%", "％")):
+        raise ValueError(f"{cleaned!r}: {how}")
+    number = cleaned.rstrip("%％").strip()
+    if _bad_commas(pd.Series([number])).iloc[0]:
+        raise ValueError(f"{cleaned!r}: 千分位逗号位置不对 (misplaced thousands separator)")
+    try:
+        value = Decimal(number.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"{cleaned!r} 不是数字 (not a number): {how}") from None
+    if not value.is_finite():
+        raise ValueError(f"{cleaned!r} 不是数字 (not a number): {how}")
+    return float(value / 100) if percent else float(value)
+
+
+def _check_adjustments(
+    reads: dict[str, _TableRead], vocabulary: AdjustmentVocabulary | None
+) -> None:
+    """Row rules of the adjustments register that span tables (docs/methods.md §6.9).
+
+    The entity exists; a 剔除记录 names a record of the entity's in revenue, tickets or
+    inspections, excluded once; a 替换实际值 names an indicator weighted for the entity
+    and a number in its unit, once per entity and indicator; 加分/扣分 are positive
+    points not above the scheme's maximum; a 取消否决 names a veto that applies to the
+    entity and leaves 调整值 blank. Without ``vocabulary`` the indicator rules wait for
+    scoring.
+    """
+    tr = reads["adjustments"]
+    staff, units = reads["staff"], reads["units"]
+    if not (tr.usable and staff.usable and units.usable) or tr.typed is None or tr.typed.empty:
+        return
+    assert staff.typed is not None and units.typed is not None
+    register = _Register(
+        groups={
+            "staff": dict(zip(staff.typed["staff_id"], staff.typed["role"], strict=True)),
+            "unit": dict(zip(units.typed["unit_code"], units.typed["unit_type"], strict=True)),
+        },
+        unit_of_staff=dict(zip(staff.typed["staff_id"], staff.typed["unit_code"], strict=True)),
+        owners=_record_owners(reads),
+        files={"staff": (staff.file, staff.header("staff_id")),
+               "unit": (units.file, units.header("unit_code"))},
+        vocabulary=vocabulary,
+    )  # fmt: skip
+    seen: dict[tuple[str, ...], int] = {}
+    for row, adj in tr.typed.iterrows():
+        if adj["kind"] not in ADJUSTMENT_KINDS or adj["entity_type"] not in register.groups:
+            continue  # the column checks already named the cell
+        if pd.isna(adj["entity_id"]):
+            continue
+        outcome = register.judge(adj)
+        if isinstance(outcome, _Refusal):
+            tr.add(int(row), tr.header(outcome.column), outcome.value, outcome.rule)
+        elif outcome in seen:
+            column = "value" if adj["kind"] == "exclude_record" else "indicator"
+            shown = "" if pd.isna(adj[column]) else str(adj[column])
+            tr.add(
+                int(row),
+                tr.header(column),
+                shown,
+                f"与第 {seen[outcome]} 行重复或冲突 (duplicates row {seen[outcome]}): 删除其中一行",
+            )
+        else:
+            seen[outcome] = int(row)
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    column: str
+    value: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class _Register:
+    """What the rows of an adjustments register are checked against."""
+
+    groups: dict[str, dict[str, str]]  # entity type -> id -> role or unit type
+    unit_of_staff: dict[str, str]
+    owners: dict[str, tuple[str, str]]  # record number -> (file, staff id)
+    files: dict[str, tuple[str, str]]  # entity type -> (file, header of its id)
+    vocabulary: AdjustmentVocabulary | None
+
+    def judge(self, adj: pd.Series) -> _Refusal | tuple[str, ...]:
+        """The refusal of one row, or the key that two rows may not share."""
+        kind, etype, entity = adj["kind"], adj["entity_type"], str(adj["entity_id"])
+        value = "" if pd.isna(adj["value"]) else str(adj["value"]).strip()
+        indicator = "" if pd.isna(adj["indicator"]) else str(adj["indicator"]).strip()
+        vocab = self.vocabulary
+        if entity not in self.groups[etype]:
+            file, header = self.files[etype]
+            return _Refusal(
+                "entity_id",
+                entity,
+                f"在 {file} 的 {header} 中找不到 (no such {etype}): 更正编码 (correct the code)",
+            )
+        group = self.groups[etype][entity]
+        code = vocab.code_of(indicator) if vocab and indicator else None
+        if vocab and indicator and code is None:
+            return _Refusal(
+                "indicator",
+                indicator,
+                "不是本年度考核方案中的指标、加扣分项或否决项 (not an indicator, bonus, "
+                "deduction or veto of the year's scheme): 按方案中的名称填写",
+            )
+        if kind == "exclude_record":
+            return self._exclusion(etype, entity, value)
+        if kind == "replace_actual":
+            if not indicator:
+                return _Refusal("indicator", "", "替换实际值须填写指标 (name the indicator)")
+            if vocab is not None:
+                if group not in vocab.weighted.get(str(code), frozenset()):
+                    return _Refusal(
+                        "indicator",
+                        indicator,
+                        f"该指标不是 {entity} 的考核指标 (not an indicator of this {etype}'s "
+                        "role or unit type): 更正指标或对象",
+                    )
+                try:
+                    number = adjustment_number(value, percent=code in vocab.percent)
+                except ValueError as exc:
+                    return _Refusal("value", value, f"实际值无效 (invalid actual) {exc}")
+                if number < 0:
+                    return _Refusal("value", value, "实际值不能为负数 (must not be negative)")
+            return ("replace", entity, code or indicator)
+        if kind in ("add_points", "deduct_points"):
+            try:
+                points = adjustment_number(value, percent=False)
+            except ValueError as exc:
+                return _Refusal("value", value, f"分值无效 (invalid points) {exc}")
+            top = vocab.max_points if vocab else float("inf")
+            if not 0 < points <= top:
+                rule = f"分值须大于 0 且不超过 {top:g} (points must be in (0, {top:g}])"
+                return _Refusal("value", value, rule)
+            return ("points", str(adj["adjustment_id"]))
+        # cancel_veto
+        if not indicator:
+            return _Refusal("indicator", "", "取消否决须填写否决项名称 (name the veto)")
+        if value:
+            return _Refusal("value", value, "取消否决时调整值留空 (leave 调整值 blank)")
+        if vocab is not None and group not in vocab.vetoes.get(str(code), frozenset()):
+            return _Refusal(
+                "indicator",
+                indicator,
+                f"不是适用于 {entity} 的否决项 (not a veto that applies to this {etype}): "
+                "按方案中的否决项名称填写",
+            )
+        return ("veto", entity, code or indicator)
+
+    def _exclusion(self, etype: str, entity: str, record: str) -> _Refusal | tuple[str, ...]:
+        if not record:
+            return _Refusal("value", "", "剔除记录须填写记录编号 (the record number is required)")
+        found = self.owners.get(record)
+        if found is None:
+            return _Refusal(
+                "value",
+                record,
+                "在本月的收入流水、工单和质检记录中都找不到此编号 (no such record in revenue, "
+                "tickets or inspections): 更正记录编号",
+            )
+        file, owner = found
+        mine = owner == entity if etype == "staff" else self.unit_of_staff.get(owner) == entity
+        if not mine:
+            return _Refusal(
+                "value",
+                record,
+                f"{file} 中此记录属于 {owner}, 不属于 {entity} (the record is not the entity's): "
+                "更正对象编码或记录编号",
+            )
+        return ("exclude", record)
+
+
+def _record_owners(reads: dict[str, _TableRead]) -> dict[str, tuple[str, str]]:
+    """Record number -> (file, staff id) for every record an adjustment may exclude."""
+    owners: dict[str, tuple[str, str]] = {}
+    for name, id_column in EXCLUDABLE_RECORDS.items():
+        tr = reads[name]
+        if not tr.usable or tr.typed is None or "staff_id" not in tr.typed:
+            continue
+        for record, owner in zip(tr.typed[id_column], tr.typed["staff_id"], strict=True):
+            if pd.notna(record):
+                owners.setdefault(str(record), (tr.file, str(owner)))
+    return owners
+
+
+def _warn_unknown_products(reads: dict[str, _TableRead]) -> None:
+    """Warn on finance lines whose product no revenue record of the month names (the
+    contract has no product list; a product named otherwise than in revenue would make
+    every such line a reconciliation difference)."""
+    finance, revenue = reads["finance_revenue"], reads["revenue"]
+    if not (finance.usable and revenue.usable):
+        return
+    assert finance.typed is not None and revenue.typed is not None
+    if "product" not in finance.typed or "product" not in revenue.typed:
+        return
+    products = finance.typed["product"]
+    known = pd.Index(revenue.typed["product"].dropna().unique())
+    unknown = products.index[products.notna() & ~_isin(products, known)]
+    finance.add_cells(
+        "product",
+        unknown,
+        f"本月 {revenue.file} 中没有此产品 (no record in {revenue.file} names this product): "
+        f"核对产品名称是否与 {revenue.file} 一致 (check that it is named as in {revenue.file})",
         "warning",
     )
 

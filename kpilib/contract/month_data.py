@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kpilib.contract.calendar import month_as_of, month_end, month_start
-from kpilib.contract.schema import TABLES
+from kpilib.contract.schema import TABLES, typed_frame
 from kpilib.errors import Finding
 
 
@@ -27,6 +27,7 @@ class MonthData:
     targets: pd.DataFrame
     activity: pd.DataFrame
     revenue: pd.DataFrame
+    finance_revenue: pd.DataFrame
     contracts: pd.DataFrame
     tickets: pd.DataFrame
     inspections: pd.DataFrame
@@ -35,6 +36,8 @@ class MonthData:
     centre_results: pd.DataFrame
     expenses: pd.DataFrame
     audit_findings: pd.DataFrame
+    #: optional: an empty register when the month has no adjustments file
+    adjustments: pd.DataFrame = field(default_factory=lambda: typed_frame("adjustments"))
     warnings: tuple[Finding, ...] = field(default_factory=tuple)
 
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -47,6 +47,22 @@ ARCHIVE_STATUSES = {"archived": "已归档", "partial": "部分归档", "missing
 EXPENSE_STATUSES = {"paid": "已报销", "pending": "审批中", "rejected": "已退回"}
 SEVERITIES = {"major": "严重", "minor": "一般", "observation": "观察项"}
 COURSE_TYPES = {"qualification": "任职资格认证", "skills": "技能培训"}
+ENTITY_TYPES = {"staff": "人员", "unit": "单位"}
+#: Kinds of an approved adjustment (考核调整/申诉), in the order scoring applies them
+#: (docs/methods.md §6.9).
+ADJUSTMENT_KINDS = {
+    "exclude_record": "剔除记录",
+    "replace_actual": "替换实际值",
+    "add_points": "加分",
+    "deduct_points": "扣分",
+    "cancel_veto": "取消否决",
+}
+#: The input tables whose records an adjustment may exclude: table -> its record number.
+EXCLUDABLE_RECORDS = {
+    "revenue": "record_id",
+    "tickets": "ticket_id",
+    "inspections": "inspection_id",
+}
 
 #: dtype of each kind in a loaded frame (what :func:`kpilib.contract.load.load_month` returns).
 LOADED_DTYPES: dict[str, str] = {
@@ -110,7 +126,8 @@ class Reference:
 class Table:
     """One input file of a month.
 
-    ``file_stem`` is looked up as ``<stem>.csv`` or ``<stem>.xlsx`` in the month folder.
+    ``file_stem`` is looked up as ``<stem>.csv`` or ``<stem>.xlsx`` in the month folder;
+    an ``optional`` table may be absent (it then loads as an empty frame).
     """
 
     name: str
@@ -120,6 +137,7 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     references: tuple[Reference, ...] = field(default_factory=tuple)
+    optional: bool = False
 
     def column(self, name: str) -> Column:
         """Return the column called ``name`` (canonical), or raise KeyError."""
@@ -136,6 +154,38 @@ class Table:
     def aliases(self) -> dict[str, str]:
         """Chinese header -> canonical name."""
         return {col.alias: col.name for col in self.columns}
+
+
+@dataclass(frozen=True)
+class AdjustmentVocabulary:
+    """What a row of the adjustments register may name, from the year's scoring scheme.
+
+    The contract does not read the scheme (a higher layer); whoever has the scheme
+    (``kpi validate``, ``kpi run``) builds this with
+    :meth:`kpilib.scoring.scheme.Scheme.adjustment_vocabulary` and passes it to
+    :func:`kpilib.contract.load.load_month`, so that an unknown or inapplicable
+    indicator is a finding with its file, row, column and value.
+
+    Attributes
+    ----------
+    names : every Chinese name and code of an indicator, bonus, deduction or veto ->
+        its code.
+    weighted : indicator code -> the roles and unit types whose weights include it
+        (whose actual a 替换实际值 row may replace).
+    percent : codes of the indicators whose actual is a rate (written with %).
+    vetoes : veto code -> the roles and unit types it applies to.
+    max_points : the scheme's maximum total; a 加分/扣分 row may not exceed it.
+    """
+
+    names: dict[str, str]
+    weighted: dict[str, frozenset[str]]
+    percent: frozenset[str]
+    vetoes: dict[str, frozenset[str]]
+    max_points: float
+
+    def code_of(self, name: str) -> str | None:
+        """The code a name stands for (surrounding and inner spaces ignored), or None."""
+        return self.names.get("".join(str(name).split()))
 
 
 _STAFF_ID = r"S\d{5,7}"
@@ -308,6 +358,27 @@ TABLES: dict[str, Table] = {
             ),
             key=("record_id",),
             references=(_staff_ref(),),
+        ),
+        Table(
+            "finance_revenue",
+            "finance_revenue",
+            "财务入账收入",
+            "Revenue the finance/billing system booked in the month, as its voucher export "
+            "lists it: one line per voucher line (contract and product booked). The staff "
+            "revenue records are reconciled against it per unit and product, to the fen "
+            "(docs/methods.md §6.10). A product that no revenue record of the month names "
+            "is a warning (named otherwise than in revenue?).",
+            (
+                Column("voucher_id", "凭证号", "str", "finance voucher line number"),
+                Column("booked_date", "入账日期", "date", "booking date", in_month=True),
+                Column("unit_code", "单位编码", "str", "unit the revenue is booked under"),
+                Column("customer_id", "集团客户编码", "str", "group customer"),
+                Column("contract_id", "合同编号", "str", "contract"),
+                Column("product", "产品名称", "str", "product, named as in revenue"),
+                Column("amount_fen", "入账金额(元)", "money", "amount booked", unit="元", ge=0),
+            ),
+            key=("voucher_id",),
+            references=(_unit_ref(),),
         ),
         Table(
             "contracts",
@@ -501,6 +572,48 @@ TABLES: dict[str, Table] = {
             ),
             key=("finding_id",),
             references=(_unit_ref(),),
+        ),
+        Table(
+            "adjustments",
+            "adjustments",
+            "考核调整登记",
+            "Optional. The approved corrections of the month's assessment (考核调整/申诉): "
+            "a record excluded, an actual replaced, points added or deducted, a veto "
+            "cancelled. Scoring applies them in the order of docs/methods.md §6.9; every "
+            "report shows those of its unit with the scores before and after.",
+            (
+                Column("adjustment_id", "调整编号", "str", "adjustment number"),
+                Column(
+                    "entity_type", "对象类型", "category", "staff or unit", choices=ENTITY_TYPES
+                ),
+                Column("entity_id", "对象编码", "str", "工号 of the staff member or 单位编码"),
+                Column(
+                    "indicator",
+                    "指标",
+                    "str",
+                    "the scheme's indicator, veto, bonus or deduction, by its Chinese name or "
+                    "code (required to replace an actual or cancel a veto)",
+                    nullable=True,
+                ),
+                Column(
+                    "kind", "调整类型", "category", "what is adjusted", choices=ADJUSTMENT_KINDS
+                ),
+                Column(
+                    "value",
+                    "调整值",
+                    "str",
+                    "剔除记录: the record number (流水号, 工单编号 or 抽检编号); 替换实际值: the "
+                    "actual in the indicator's unit, a rate with % (96.5%); 加分/扣分: the "
+                    "points (> 0); 取消否决: blank",
+                    nullable=True,
+                ),
+                Column("reason", "调整原因", "str", "why, in words"),
+                Column("appeal_no", "申诉单号", "str", "appeal number", nullable=True),
+                Column("approved_by", "审批人", "str", "who approved it"),
+                Column("approved_on", "审批日期", "date", "when it was approved"),
+            ),
+            key=("adjustment_id",),
+            optional=True,
         ),
     )
 }

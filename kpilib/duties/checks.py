@@ -3,9 +3,10 @@
 - :func:`reconcile_centre_results` compares what each centre submitted for its staff
   with the recomputation in a :class:`~kpilib.scoring.scorecard.Scorecard`;
 - :func:`duplicate_revenue` finds revenue records entered twice (identical in all but
-  the record number);
-- :func:`reconcile_revenue` checks revenue per unit and for the department, exact to
-  the fen, against the records and optionally against the finance total.
+  the record number).
+
+The revenue records are reconciled against finance's booked revenue in
+:mod:`kpilib.duties.finance`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 from kpilib.contract.schema import TABLES, TOTAL_INDICATOR
 from kpilib.scoring.scorecard import Scorecard
 
-__all__ = ["duplicate_revenue", "reconcile_centre_results", "reconcile_revenue"]
+__all__ = ["duplicate_revenue", "reconcile_centre_results"]
 
 CENTRE_ISSUES = ("mismatch", "indicator_mismatch", "missing", "extra")
 _CENTRE_COLUMNS = [
@@ -114,8 +115,22 @@ def reconcile_centre_results(
     )
     findings = _extra_findings(totals[~valid], parts, totals, staff, scored)
     findings += _missing_findings(scored, centres, set(totals.loc[valid, "staff_id"]))
+    submitted = _by_staff(parts["staff_id"], parts["indicator"], parts["score"], "submitted")
+    rec_by_staff = _by_staff(
+        recomputed.index.get_level_values(0),
+        recomputed.index.get_level_values(1),
+        recomputed,
+        "recomputed",
+    )
     for row in totals[valid].itertuples(index=False):
-        found = _mismatch_finding(row, staff, parts, recomputed, names, tolerance)
+        found = _mismatch_finding(
+            row,
+            staff,
+            submitted.get(row.staff_id, {}),
+            rec_by_staff.get(row.staff_id, {}),
+            names,
+            tolerance,
+        )
         if found is not None:
             findings.append(found)
     out = pd.DataFrame(findings, columns=_CENTRE_COLUMNS)
@@ -197,28 +212,44 @@ def _missing_findings(
     ]
 
 
+def _by_staff(
+    staff_ids: Any, indicators: Any, scores: Any, what: str
+) -> dict[str, dict[str, float]]:
+    """Scores by staff member, then indicator (in row order), read once for all totals.
+
+    Raises ValueError naming a staff member with two scores for one indicator.
+    """
+    out: dict[str, dict[str, float]] = {}
+    values = np.asarray(scores, dtype=float)
+    for sid, code, score in zip(staff_ids, indicators, values, strict=True):
+        own = out.setdefault(sid, {})
+        if code in own:
+            raise ValueError(f"{what} scores name staff {sid!r} indicator {code!r} twice")
+        own[code] = float(score)
+    return out
+
+
 def _mismatch_finding(
     row: Any,
     staff: pd.DataFrame,
-    parts: pd.DataFrame,
-    recomputed: pd.Series,
+    sub_parts: dict[str, float],
+    rec_parts: dict[str, float],
     names: dict[str, str],
     tolerance: float,
 ) -> dict[str, object] | None:
-    """``mismatch`` or ``indicator_mismatch`` for one valid submitted total, or None."""
+    """``mismatch`` or ``indicator_mismatch`` for one valid submitted total, or None.
+
+    ``sub_parts``, ``rec_parts``: the staff member's submitted and recomputed weighted
+    scores by indicator (:func:`_by_staff`).
+    """
     sid = row.staff_id
     rec_total = float(staff.loc[sid, "total"])
     diff = row.score - rec_total
-    sub_parts = parts[parts["staff_id"] == sid].set_index("indicator")["score"]
-    rec_parts = (
-        recomputed.xs(sid, level=0)
-        if sid in recomputed.index.get_level_values(0)
-        else pd.Series(dtype=float)
-    )
-    codes = list(dict.fromkeys([*rec_parts.index, *sub_parts.index]))
-    s = sub_parts.reindex(codes)
-    r = rec_parts.reindex(codes)
-    d = s.fillna(0.0) - r.fillna(0.0)
+    codes = list(dict.fromkeys([*rec_parts, *sub_parts]))
+    s = {c: sub_parts.get(c, np.nan) for c in codes}
+    r = {c: rec_parts.get(c, np.nan) for c in codes}
+    # a missing or NaN score counts as 0 in the difference (and makes the indicator differ)
+    d = {c: (0.0 if s[c] != s[c] else s[c]) - (0.0 if r[c] != r[c] else r[c]) for c in codes}
     differing = [c for c in codes if abs(d[c]) > tolerance or s[c] != s[c] or r[c] != r[c]]
     if abs(diff) <= tolerance and not differing:
         return None
@@ -240,7 +271,7 @@ def _mismatch_finding(
 
 
 def _explaining_indicator(
-    issue: str, differing: list[str], d: pd.Series, diff: float, tolerance: float
+    issue: str, differing: list[str], d: dict[str, float], diff: float, tolerance: float
 ) -> str | None:
     """The indicator that alone explains the difference: for a total mismatch, the
     largest differing indicator whose own difference is within ``tolerance`` of the
@@ -337,70 +368,3 @@ def duplicate_revenue(revenue: pd.DataFrame) -> pd.DataFrame:
     dup = dup.sort_values(["group", "record_id"], kind="stable")
     return dup[["group", "records", "record_id", *others]].reset_index(drop=True)
 
-
-def reconcile_revenue(
-    scorecard: Scorecard, revenue: pd.DataFrame, *, finance_total_fen: int | None = None
-) -> pd.DataFrame:
-    """Revenue per unit and for the department, exact to the fen, against the records.
-
-    Parameters
-    ----------
-    scorecard : Scorecard
-        Its ``revenue`` table (per staff member, int fen).
-    revenue : DataFrame
-        The canonical revenue records the scorecard was computed from.
-    finance_total_fen : int, optional
-        The finance department's total for the month, in fen; when given, the
-        department row is checked against it instead of the records.
-
-    Returns
-    -------
-    DataFrame
-        One row per unit plus a last row ``unit_code == "合计"``. Columns:
-        ``unit_code``, ``staff`` (staff members with revenue), ``records`` (int),
-        ``computed_fen`` (int, from the scorecard), ``expected_fen`` (int, the records'
-        sum; for the department row the finance total when given), ``difference_fen``
-        (computed minus expected), ``ok`` (bool, difference exactly 0).
-    """
-    per_staff = scorecard.revenue
-    unit_of = per_staff.set_index("staff_id")["unit_code"]
-    rec_units = revenue["staff_id"].map(unit_of).fillna("(未知人员)")
-    expected = {
-        u: sum(int(v) for v in g.tolist())
-        for u, g in revenue["amount_fen"].groupby(rec_units.to_numpy())
-    }
-    counts = rec_units.value_counts().to_dict()
-    rows = []
-    units = list(dict.fromkeys([*per_staff["unit_code"], *expected]))
-    for unit in sorted(units, key=str):
-        sel = per_staff[per_staff["unit_code"] == unit]
-        computed = sum(int(v) for v in sel["amount_fen"].tolist())
-        exp = expected.get(unit, 0)
-        rows.append(
-            {
-                "unit_code": unit,
-                "staff": int((sel["amount_fen"] != 0).sum()),
-                "records": int(counts.get(unit, 0)),
-                "computed_fen": computed,
-                "expected_fen": exp,
-            }
-        )
-    total_computed = sum(r["computed_fen"] for r in rows)
-    total_expected = (
-        sum(int(v) for v in revenue["amount_fen"].tolist())
-        if finance_total_fen is None
-        else int(finance_total_fen)
-    )
-    rows.append(
-        {
-            "unit_code": "合计",
-            "staff": sum(r["staff"] for r in rows),
-            "records": len(revenue),
-            "computed_fen": total_computed,
-            "expected_fen": total_expected,
-        }
-    )
-    out = pd.DataFrame(rows)
-    out["difference_fen"] = out["computed_fen"] - out["expected_fen"]
-    out["ok"] = out["difference_fen"] == 0
-    return out

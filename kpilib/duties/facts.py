@@ -5,7 +5,8 @@ the same per-record judgements the duty tables of the reports are counted from, 
 score can always be explained by a table:
 
 - tickets: :func:`kpilib.duties.process.judge_tickets` at the month's closing instant
-  (closed, closed_on_time; a ticket closed after it is still open);
+  (closed, closed_on_time; a ticket closed after it is still open; complaint: a
+  complaint opened in the month, counted for the handling staff member and their unit);
 - report submissions: :func:`kpilib.duties.timeliness.judge_submissions` (due, on_time);
 - audit findings: :func:`kpilib.duties.audit.judge_findings` (overdue in the month =
   open past due at the closing instant, or closed late during the month; major_overdue);
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib.contract.month_data import MonthData
+from kpilib.duties.adjustments import overrides, without_excluded
 from kpilib.duties.archive import judge_contracts
 from kpilib.duties.audit import judge_findings
 from kpilib.duties.process import judge_tickets
@@ -42,10 +44,12 @@ _ACTIVITY = (
 )  # fmt: skip
 
 
-def score_month(data: MonthData, scheme: Scheme) -> Scorecard:
+def score_month(data: MonthData, scheme: Scheme, *, adjusted: bool = True) -> Scorecard:
     """Score every staff member and every unit of a month under ``scheme``.
 
-    ``score_facts(month_facts(data), scheme)``.
+    ``score_facts(month_facts(without_excluded(data)), scheme, overrides=...)``: the
+    month's adjustments register acts in the order of docs/methods.md §6.9
+    (:mod:`kpilib.duties.adjustments`).
 
     Parameters
     ----------
@@ -54,6 +58,8 @@ def score_month(data: MonthData, scheme: Scheme) -> Scorecard:
         :func:`kpilib.duties.checks.reconcile_centre_results`).
     scheme : Scheme
         From :func:`kpilib.scoring.scheme.load_scheme`.
+    adjusted : False scores the month as if it had no adjustments register (the
+        "before" of the adjustments' effects).
 
     Returns
     -------
@@ -69,7 +75,10 @@ def score_month(data: MonthData, scheme: Scheme) -> Scorecard:
         When a record cannot be judged (see the duty modules' ``judge_*`` functions), or
         a role or unit type is unknown to the scheme.
     """
-    return score_facts(month_facts(data), scheme)
+    if not adjusted:
+        return score_facts(month_facts(data), scheme)
+    acting = overrides(data.adjustments, scheme)
+    return score_facts(month_facts(without_excluded(data)), scheme, overrides=acting)
 
 
 def month_facts(data: MonthData) -> MonthFacts:
@@ -140,6 +149,7 @@ def _staff_facts(data: MonthData, revenue: pd.DataFrame) -> tuple[pd.DataFrame, 
                 "tickets_on_time": tickets["closed_on_time"].to_numpy(),
                 "satisfaction_sum": sat.fillna(0.0).to_numpy(),
                 "satisfaction_scored": sat.notna().to_numpy(),
+                "complaints": tickets["complaint"].to_numpy(),
             },
             index,
         )

@@ -19,7 +19,12 @@ day at 23:59:59), never the wall clock. The rules:
 - the on-time rate (工单及时率) is closed on time / closed; with nothing closed it is not
   applicable (NaN), neither 0 % nor 100 %;
 - satisfaction is the mean of the scores present on the month's tickets, whether or not
-  the ticket is closed at ``as_of``.
+  the ticket is closed at ``as_of``;
+- a ticket is a *complaint of the month* (``complaint``) when its kind is ``complaint``
+  (投诉) and it was opened in the calendar month of ``as_of`` (from the first day 00:00
+  to ``as_of``), whether closed or not; it counts for the handling staff member's unit.
+  A complaint carried over from an earlier month was counted in the month it was opened.
+  The 万户投诉率 indicator is these complaints per 10,000 of the unit's member lines.
 """
 
 from __future__ import annotations
@@ -67,6 +72,8 @@ def judge_tickets(tickets: pd.DataFrame, staff: pd.DataFrame, *, as_of: object) 
         overdue : bool, closed_late or open_overdue.
         elapsed_hours : float, opened → closed, or opened → ``as_of`` while open.
         hours_over_limit : float, elapsed_hours − time_limit_hours (negative: within it).
+        complaint : bool, a complaint (kind ``complaint``) opened in the calendar month
+            of ``as_of``.
 
     Raises
     ------
@@ -88,6 +95,13 @@ def judge_tickets(tickets: pd.DataFrame, staff: pd.DataFrame, *, as_of: object) 
       ticket_id  closed  closed_on_time  open_overdue  overdue
     0        T1    True            True         False    False
     1        T2   False           False          True     True
+
+    A complaint opened in September is not one of October's complaints:
+
+    >>> tickets = tickets.assign(kind="complaint", opened_at=pd.to_datetime(
+    ...     ["2026-09-30 23:00", "2026-10-01 00:00"]))
+    >>> judge_tickets(tickets, staff, as_of="2026-10-31 23:59:59")["complaint"].tolist()
+    [False, True]
     """
     stamp = as_of_timestamp(as_of)
     require_columns(tickets, "tickets", _TICKET_COLUMNS)
@@ -123,6 +137,10 @@ def judge_tickets(tickets: pd.DataFrame, staff: pd.DataFrame, *, as_of: object) 
             f"tickets without a positive time_limit_hours: "
             f"{_sample(tickets.loc[no_limit, 'ticket_id'])}"
         )
+    month_start = stamp.normalize().replace(day=1)
+    complaint = (tickets["kind"].astype(str) == "complaint").to_numpy(bool) & (
+        opened >= month_start
+    ).to_numpy(bool)
     limit = pd.to_timedelta(hours, unit="h")
     is_closed = (closed_at.notna() & (closed_at <= stamp)).to_numpy(bool)
     end = closed_at.where(is_closed, stamp)
@@ -142,6 +160,7 @@ def judge_tickets(tickets: pd.DataFrame, staff: pd.DataFrame, *, as_of: object) 
         elapsed_hours=elapsed / _HOUR,
         hours_over_limit=(elapsed - limit) / _HOUR,
         satisfaction=pd.to_numeric(tickets["satisfaction"]).astype(float),
+        complaint=complaint,
     )
     return out
 

@@ -38,10 +38,6 @@ def fen_text(fen: int) -> str:
     return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
-def _fen_sum(values: pd.Series) -> int:
-    return sum(int(v) for v in values.tolist())
-
-
 def revenue_by_product(
     revenue: pd.DataFrame,
     staff: pd.DataFrame,
@@ -117,12 +113,12 @@ def revenue_by_product(
     )
     rec = rec.assign(excluded=rec["reason"].notna())
     rec = rec.assign(suspected=rec["suspect"].notna() & ~rec["excluded"])
-    rows = []
-    keys = ["staff_id", "product"]
-    for (sid, product), g in rec.sort_values(["staff_id", "product", "record_id"]).groupby(keys):
-        rows.append(_row(sid, product, g))
-    for sid, g in rec.sort_values(["staff_id", "record_id"]).groupby("staff_id"):
-        rows.append(_row(sid, SUBTOTAL, g))
+    by_product = _sums(rec, ["staff_id", "product"])
+    by_staff = _sums(rec, ["staff_id"]).assign(product=SUBTOTAL)
+    rows = pd.concat([by_product, by_staff], ignore_index=True).to_dict("records")
+    for row in rows:
+        row["amount_yuan"] = fen_text(int(row["amount_fen"]))
+    # built from plain rows, so that every column has the dtype a table of rows gets
     out = pd.DataFrame(rows, columns=[c for c in REVENUE_COLUMNS if c not in ("name", "unit_code")])
     out["name"] = out["staff_id"].map(people["name"]).astype(object)
     out["unit_code"] = out["staff_id"].map(people["unit_code"]).astype(object)
@@ -135,25 +131,44 @@ def revenue_by_product(
     return out[REVENUE_COLUMNS].reset_index(drop=True)
 
 
-def _row(sid: str, product: str, g: pd.DataFrame) -> dict[str, object]:
-    counted = g[~g["excluded"]]
-    dropped = g[g["excluded"]]
-    suspected = g[g["suspected"]]
-    amount = _fen_sum(counted["amount_fen"])
-    return {
-        "staff_id": sid,
-        "product": product,
-        "records": len(counted),
-        "amount_fen": amount,
-        "amount_yuan": fen_text(amount),
-        "excluded_records": len(dropped),
-        "excluded_fen": _fen_sum(dropped["amount_fen"]),
-        "excluded_reasons": "；".join(
-            f"{r.record_id}：{r.reason}" for r in dropped.itertuples(index=False)
-        ),
-        "suspected_duplicates": len(suspected),
-        "suspected_fen": _fen_sum(suspected["amount_fen"]),
-        "suspected_records": "；".join(
-            f"{r.record_id}（与{r.suspect}相同，待确认）" for r in suspected.itertuples(index=False)
-        ),
-    }
+def _sums(rec: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of ``keys``: records and fen counted, excluded and suspected, and the
+    excluded and suspected records in words, in record order."""
+    rec = rec.sort_values([*keys, "record_id"])
+    amount = rec["amount_fen"].to_numpy(dtype=np.int64)
+    if len(amount) and int(np.abs(amount).max()) * len(amount) >= 2**63:
+        raise ValueError("revenue.amount_fen sums beyond 64-bit integers")  # exactness
+    excluded, suspected = rec["excluded"].to_numpy(), rec["suspected"].to_numpy()
+    parts = pd.DataFrame(
+        {
+            **{key: rec[key].to_numpy() for key in keys},
+            "records": ~excluded,
+            "amount_fen": np.where(excluded, 0, amount),
+            "excluded_records": excluded,
+            "excluded_fen": np.where(excluded, amount, 0),
+            "suspected_duplicates": suspected,
+            "suspected_fen": np.where(suspected, amount, 0),
+        }
+    )
+    sums = parts.groupby(keys, sort=True).sum().astype(np.int64)
+    dropped = rec[excluded]
+    notes = [f"{r}：{why}" for r, why in zip(dropped["record_id"], dropped["reason"], strict=True)]
+    reasons = pd.Series(notes, index=dropped.index, dtype=object)
+    sums["excluded_reasons"] = _joined(reasons, dropped, keys, sums.index)
+    doubles = rec[suspected]
+    notes = [
+        f"{r}（与{first}相同，待确认）"
+        for r, first in zip(doubles["record_id"], doubles["suspect"], strict=True)
+    ]
+    sums["suspected_records"] = _joined(
+        pd.Series(notes, index=doubles.index, dtype=object), doubles, keys, sums.index
+    )
+    return sums.reset_index()
+
+
+def _joined(notes: pd.Series, rows: pd.DataFrame, keys: list[str], index: pd.Index) -> list[str]:
+    """``notes`` joined with "；" per group of ``keys``, "" for a group without any."""
+    if rows.empty:
+        return [""] * len(index)
+    joined = notes.groupby([rows[key] for key in keys], sort=True).agg("；".join)
+    return joined.reindex(index, fill_value="").tolist()

@@ -34,7 +34,7 @@ STAFF_INDICATOR_COLUMNS = [
 #: Columns of :func:`staff_totals`.
 STAFF_TOTAL_COLUMNS = [
     "staff_id", "name", "unit_code", "role", "indicators", "applicable_indicators",
-    "indicator_points", "bonus", "deduction", "unclamped", "max_total", "clamped",
+    "indicator_points", "bonus", "deduction", "adjustment", "unclamped", "max_total", "clamped",
     "vetoed", "veto_zeroes", "veto_reason", "total", "adjustments", "calculation",
 ]  # fmt: skip
 
@@ -137,10 +137,12 @@ def staff_totals(card: Scorecard, scheme: Scheme) -> pd.DataFrame:
         Columns :data:`STAFF_TOTAL_COLUMNS`: ``staff_id``, ``name``, ``unit_code``,
         ``role``, ``indicators`` (indicators of the role), ``applicable_indicators``,
         ``indicator_points`` (sum of the weighted scores; NaN when none applies),
-        ``bonus``, ``deduction`` (after their caps), ``unclamped`` (points + bonus −
-        deduction), ``max_total``, ``clamped`` (to [0, max_total]), ``vetoed``,
+        ``bonus``, ``deduction`` (after their caps), ``adjustment`` (points of the
+        adjustments register, negative when deducted; docs/methods.md §6.9),
+        ``unclamped`` (points + bonus − deduction + adjustment), ``max_total``,
+        ``clamped`` (to [0, max_total]), ``vetoed``,
         ``veto_zeroes`` (a veto that sets the total to 0), ``veto_reason``, ``total``
-        (the scorecard's), ``adjustments`` (the bonus, deduction, cap, clamp and veto
+        (the scorecard's), ``adjustments`` (the bonus, deduction, cap and register
         events of the person, "；"-joined) and ``calculation`` (the sum in words).
     """
     rows = card.long[card.long["entity_type"] == "staff"]
@@ -151,7 +153,8 @@ def staff_totals(card: Scorecard, scheme: Scheme) -> pd.DataFrame:
     zero_vetoes = {v.code for v in scheme.vetoes if v.effect == "zero"}
     events = card.events[card.events["entity_type"] == "staff"]
     zeroing = events[(events["kind"] == "veto") & events["item"].isin(zero_vetoes)]
-    shown = events[events["kind"].isin(["bonus", "deduction", "bonus_cap", "deduction_cap"])]
+    kinds = ["bonus", "deduction", "bonus_cap", "deduction_cap", "adjustment"]
+    shown = events[events["kind"].isin(kinds)]
     adjustments = shown.groupby("entity_id")["message"].agg("；".join).reindex(ids).fillna("")
     out = pd.DataFrame(
         {
@@ -169,9 +172,10 @@ def staff_totals(card: Scorecard, scheme: Scheme) -> pd.DataFrame:
             "indicator_points": points.to_numpy(dtype=float),
             "bonus": staff["bonus"].to_numpy(dtype=float),
             "deduction": staff["deduction"].to_numpy(dtype=float),
+            "adjustment": staff["adjustment"].to_numpy(dtype=float),
         }
     )
-    out["unclamped"] = out["indicator_points"] + out["bonus"] - out["deduction"]
+    out["unclamped"] = out["indicator_points"] + out["bonus"] - out["deduction"] + out["adjustment"]
     out["max_total"] = float(scheme.max_total)
     out["clamped"] = out["unclamped"].clip(0.0, scheme.max_total)
     out["vetoed"] = staff["vetoed"].astype(bool).to_numpy()
@@ -188,9 +192,10 @@ def _calculation(row: pd.Series, max_total: float) -> str:
     if np.isnan(row["indicator_points"]):
         text = "所有指标均不适用，本月不计总分"
     else:
+        adjusted = f" {row['adjustment']:+.2f}（考核调整）" if row["adjustment"] else ""
         text = (
             f"指标得分合计 {row['indicator_points']:.2f} + 加分 {row['bonus']:.2f} − "
-            f"扣分 {row['deduction']:.2f} = {row['unclamped']:.2f}"
+            f"扣分 {row['deduction']:.2f}{adjusted} = {row['unclamped']:.2f}"
         )
         if row["clamped"] != row["unclamped"]:
             text += f"，限定在 [0, {max_total:g}] 内为 {row['clamped']:.2f}"

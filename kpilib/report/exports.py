@@ -48,7 +48,8 @@ def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.
     (单位考核排名), the staff scorecard with masked phones (人员考核得分), the
     汇总检查 findings (centre results against the recomputation), every staff
     member's indicators and total (人员指标明细, 人员总分计算:
-    :func:`staff_detail_sheets`) and development revenue by product (人员发展收入); and
+    :func:`staff_detail_sheets`), development revenue by product (人员发展收入) and the
+    revenue records against finance (收入财务核对, 收入核对差异: :func:`finance_sheets`); and
     ``sampling_list.xlsx``, next month's inspection plan and drawn records
     (:func:`sampling_list_export`).
     """
@@ -84,6 +85,8 @@ def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.
         workbooks["department_scorecard.xlsx"]["人员发展收入"] = for_display(
             shared["staff_revenue_products"], REVENUE_COLUMNS, as_text=False
         )
+    if "finance_reconciliation" in shared:
+        workbooks["department_scorecard.xlsx"].update(finance_sheets(shared))
     return _masked(workbooks)
 
 
@@ -101,6 +104,16 @@ REVENUE_COLUMNS = [
     "excluded_fen", "excluded_reasons", "suspected_duplicates", "suspected_fen",
     "suspected_records",
 ]  # fmt: skip
+#: Columns of the 收入财务核对 sheet (one row per unit and product).
+FINANCE_PAIR_COLUMNS = [
+    "unit_code", "product", "staff_records", "staff_fen", "finance_lines", "finance_fen",
+    "difference_fen", "explained_fen", "unexplained_fen", "ok",
+]  # fmt: skip
+#: Columns of the 收入核对差异 sheet (one row per difference line).
+FINANCE_DIFFERENCE_COLUMNS = [
+    "unit_code", "product", "kind", "record_ids", "voucher_ids", "contract_id", "staff_fen",
+    "finance_fen", "difference_fen", "explanation",
+]  # fmt: skip
 #: Columns of the 人员指标明细 sheet (one row per staff member and indicator).
 STAFF_DETAIL_COLUMNS = [
     "unit_code", "staff_id", "name", "role", "indicator_name", "method", "actual_text",
@@ -113,6 +126,27 @@ STAFF_TOTAL_COLUMNS = [
     "indicator_points", "bonus", "deduction", "unclamped", "clamped", "vetoed",
     "veto_reason", "total", "adjustments", "calculation",
 ]  # fmt: skip
+
+
+def finance_sheets(shared: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The revenue reconciliation against finance, Chinese headers and labels.
+
+    收入财务核对: ``finance_reconciliation``, every unit and product with both sides' sums
+    (agreeing ones included); 收入核对差异: ``finance_differences``, every difference
+    with the records and voucher lines that explain it
+    (:func:`kpilib.duties.finance.reconcile_finance`).
+    """
+    return {
+        "收入财务核对": for_display(
+            shared["finance_reconciliation"], FINANCE_PAIR_COLUMNS, as_text=False
+        ),
+        "收入核对差异": for_display(
+            shared["finance_differences"],
+            FINANCE_DIFFERENCE_COLUMNS,
+            headers={"kind": "差异类型", "explanation": "差异说明"},
+            as_text=False,
+        ),
+    }
 
 
 def staff_detail_sheets(shared: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

@@ -4,6 +4,12 @@ Every chart has a Chinese title and axis labels drawn in the CJK font the projec
 ships (:func:`kpilib.report.fonts.use_cjk_font`) on seaborn's ``whitegrid`` style. Figures
 are closed in pyplot before they are returned, so a notebook cell that ends with one
 shows it exactly once (as an embedded PNG).
+
+Names and notes come from the month's files, so no text of a chart is read as
+mathtext or TeX: :func:`_finish` makes every text of the figure literal (:func:`_literal`),
+and a unit called ``A$x^2$B`` is drawn as ``A$x^2$B`` (a ``$`` pair would otherwise
+be typeset as a formula, ``\\$`` lose its backslash, and an unknown ``\\command``
+between dollars stop the drawing with a ValueError).
 """
 
 from __future__ import annotations
@@ -12,12 +18,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from kpilib.contract.schema import TICKET_STAGES, UNIT_TYPES
 from kpilib.report.fonts import use_cjk_font
 
 __all__ = [
     "budget",
+    "business",
     "funnel",
     "indicator_scores",
     "league",
@@ -47,8 +55,21 @@ def _finish(fig: Figure, ax: plt.Axes, title: str, xlabel: str, ylabel: str) -> 
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    _literal(fig)
     plt.close(fig)
     return fig
+
+
+def _literal(fig: Figure) -> None:
+    """Draw every text of ``fig`` exactly as written: no mathtext, no TeX.
+
+    Covers titles, axis labels, legend entries, annotations and tick labels (the ticks
+    of the current locations are created here; fixed and categorical ticks, the only ones
+    carrying names, keep their labels when drawn).
+    """
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+        text.set_usetex(False)
 
 
 def _no_data(ax: plt.Axes, text: str = "本月无数据") -> None:
@@ -57,8 +78,15 @@ def _no_data(ax: plt.Axes, text: str = "本月无数据") -> None:
     ax.set_yticks([])
 
 
-def trend(history_units: pd.DataFrame, unit_code: str) -> Figure:
-    """The unit's monthly total against the median of its peers (same unit type)."""
+def trend(
+    history_units: pd.DataFrame, unit_code: str, *, peer_medians: pd.DataFrame | None = None
+) -> Figure:
+    """The unit's monthly total against the median of its peers (same unit type).
+
+    ``peer_medians`` (month, unit_code, median_total: the shared ``history_peers``)
+    spares a unit's report the other units' rows; without it the medians are taken
+    from ``history_units``.
+    """
     fig, ax = _axes()
     own = history_units[history_units["unit_code"] == unit_code].sort_values("month")
     name = own["unit_name"].iloc[-1] if len(own) else unit_code
@@ -66,8 +94,12 @@ def trend(history_units: pd.DataFrame, unit_code: str) -> Figure:
         _no_data(ax)
     else:
         kind = own["unit_type"].iloc[-1]
-        peers = history_units[history_units["unit_type"] == kind]
-        median = peers.groupby("month")["total"].median().sort_index()
+        if peer_medians is None:
+            peers = history_units[history_units["unit_type"] == kind]
+            median = peers.groupby("month")["total"].median().sort_index()
+        else:
+            peers = peer_medians[peer_medians["unit_code"] == unit_code]
+            median = peers.set_index("month")["median_total"].sort_index()
         ax.plot(median.index, median.to_numpy(), "--", color=_OTHER, label="同类单位中位数")
         ax.plot(own["month"], own["total"], "o-", color=_HIGHLIGHT, label=f"{name}")
         ax.legend(loc="best")
@@ -208,6 +240,84 @@ def league(headline: pd.DataFrame, unit_type: str) -> Figure:
             ax.bar(0, 0, color=colour, label=f"等级 {grade}")
         ax.legend(loc="lower right")
     return _finish(fig, ax, f"{kind}综合得分排名", "综合得分（分）", kind)
+
+
+#: The measures of :func:`business`: completion column, panel title.
+_BUSINESS_PANELS = {
+    "revenue": "收入",
+    "new_members": "新发展成员",
+    "churn": "离网率（达成比：目标÷实际）",
+    "collection": "回款率",
+}
+
+
+def business(business_results: pd.DataFrame) -> Figure:
+    """Completion against target per unit: the month (bars, red below target) and the
+    year to date (diamonds), one panel per measure, a line at 100 %; counties, then
+    centres, each best revenue completion first, then the department. Units without any
+    target or member base are left out."""
+    table = business_results
+    month_cols = [f"{m}_completion" for m in _BUSINESS_PANELS]
+    rows = table[table[month_cols].notna().any(axis=1)] if not table.empty else table
+    title = "各单位经营业绩完成率（柱：本月，红色为未达目标；◆：年累计；竖线：目标100%）"
+    if rows.empty:
+        fig, ax = _axes()
+        _no_data(ax, "本月无经营目标与业务数据")
+        return _finish(fig, ax, title, "完成率", "单位")
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    use_cjk_font()
+    height = max(3.5, 0.32 * len(rows) + 2.2)
+    fig, axes = plt.subplots(1, 4, figsize=(13, height), sharey=True, layout="constrained", dpi=96)
+    groups = []  # (heading, rows), counties then centres, then the department
+    for unit_type, heading in (("county", UNIT_TYPES["county"]), ("centre", UNIT_TYPES["centre"])):
+        part = rows[rows["unit_type"] == unit_type]
+        if not part.empty:
+            groups.append(
+                (heading, part.sort_values("revenue_completion", ascending=False, kind="stable"))
+            )
+    rest = rows[~rows["unit_type"].isin(["county", "centre"])]
+    if not rest.empty:
+        groups.append(("", rest))
+    ticks, tick_labels, y, order, y_pos = [], [], [], [], 0.0
+    for heading, part in groups:
+        if heading:
+            ticks.append(y_pos)
+            tick_labels.append(f"【{heading}】")
+            y_pos += 1
+        for row in part.itertuples(index=False):
+            code = f"（{row.unit_code}）" if row.unit_code else ""
+            ticks.append(y_pos)
+            tick_labels.append(f"{row.unit_name}{code}")
+            y.append(y_pos)
+            order.append(row)
+            y_pos += 1
+        y_pos += 0.4
+    shown = pd.DataFrame(order)
+    y_arr = np.array(y)
+    values = shown[month_cols + [f"ytd_{c}" for c in month_cols]].to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    right = float(np.clip(finite.max() * 1.12 if finite.size else 1.3, 1.3, 2.0))
+    for ax, (measure, panel) in zip(axes, _BUSINESS_PANELS.items(), strict=True):
+        month = shown[f"{measure}_completion"].to_numpy(dtype=float)
+        ytd = shown[f"ytd_{measure}_completion"].to_numpy(dtype=float)
+        colours = np.where(month >= 1.0, _GRADE_COLOURS["A"], _HIGHLIGHT)
+        ax.barh(y_arr, np.nan_to_num(month), color=colours, height=0.7)
+        ax.scatter(ytd, y_arr, marker="D", s=18, color="#1d3557", zorder=3)
+        ax.axvline(1.0, color="k", lw=1)
+        for yy, value in zip(y_arr, month, strict=True):  # the month's value, in a column
+            text = "—" if np.isnan(value) else f"{value:.0%}"
+            ax.text(right + 0.04, yy, text, va="center", fontsize=8)
+        ax.set_xlim(0, right + 0.3)
+        ax.set_xticks([0, 0.5, 1.0] + ([1.5] if right >= 1.5 else []))
+        ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.set_title(panel, fontsize=11)
+        ax.set_xlabel("完成率")
+    axes[0].set_yticks(ticks, tick_labels, fontsize=9)
+    axes[0].invert_yaxis()
+    fig.suptitle(title)
+    return _finish(fig, axes[0], _BUSINESS_PANELS["revenue"], "完成率", "单位")
 
 
 def budget(expenses_budget: pd.DataFrame) -> Figure:

@@ -18,6 +18,7 @@ URI: the HTML stays self-contained and readable anywhere.
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -30,6 +31,8 @@ FONT_FAMILY = "Noto Sans CJK SC"
 WEB_FONT_FAMILY = "kpilib CJK"
 #: Characters from here on are served by the embedded font (CJK, full-width, dashes).
 _FIRST_EMBEDDED = 0x2000
+#: One such character (found by a regular expression: a page is megabytes of text).
+_EMBEDDED_CHARS = re.compile(f"[{chr(_FIRST_EMBEDDED)}-{chr(0x10FFFF)}]")
 
 
 def cjk_font_path() -> Path:
@@ -99,8 +102,8 @@ class FontSubset:
 
     def missing(self, text: str) -> str:
         """The characters of ``text`` this subset does not cover, sorted, once each."""
-        wanted = {ord(c) for c in text if ord(c) >= _FIRST_EMBEDDED}
-        return "".join(chr(c) for c in sorted(wanted - self.codepoints))
+        wanted = {ord(c) for c in set(_EMBEDDED_CHARS.findall(text))} - self.codepoints
+        return "".join(chr(c) for c in sorted(wanted))
 
 
 def font_subset(text: str) -> FontSubset:

@@ -32,6 +32,7 @@ from kpilib.contract.schema import (
     TICKET_STAGES,
     UNIT_TYPES,
 )
+from kpilib.duties.finance import DIFFERENCE_KINDS
 from kpilib.stats.plan import ACCEPT, REJECT, STANDARD
 from kpilib.stats.sampling import sample_size
 
@@ -42,6 +43,7 @@ __all__ = [
     "cochran_text",
     "counts",
     "display",
+    "finance_text",
     "for_display",
     "headline_text",
     "lot_verdicts_text",
@@ -73,6 +75,26 @@ HEADERS: dict[str, str] = {
     "base": "基础得分",
     "bonus": "加分",
     "deduction": "扣分",
+    "adjustment": "考核调整分",
+    "median_total": "同类单位中位数",
+    "adjustment_id": "调整编号",
+    "entity_type_name": "对象类型",
+    "kind_name": "调整类型",
+    "appeal_no": "申诉单号",
+    "approved_by": "审批人",
+    "approved_on": "审批日期",
+    "actual_before": "调整前实际值",
+    "actual_after": "调整后实际值",
+    "score_before": "调整前指标得分",
+    "score_after": "调整后指标得分",
+    "total_before": "调整前综合得分",
+    "total_after": "调整后综合得分",
+    "rank_before": "调整前排名",
+    "rank_after": "调整后排名",
+    "vetoed_before": "调整前否决",
+    "vetoed_after": "调整后否决",
+    "unit_total_before": "所在单位调整前得分",
+    "unit_total_after": "所在单位调整后得分",
     "rank": "排名",
     "grade": "等级",
     "vetoed": "是否否决",
@@ -206,9 +228,16 @@ HEADERS: dict[str, str] = {
     "recomputed_score": "复算指标得分",
     "differing_indicators": "不一致指标",
     "group": "组别",
-    "computed_fen": "复算金额(元)",
-    "expected_fen": "流水合计(元)",
-    "difference_fen": "差额(元)",
+    # revenue records against finance's booked revenue (kpilib.duties.finance)
+    "staff_records": "业务侧流水数",
+    "staff_fen": "业务侧金额(元)",
+    "finance_lines": "财务入账笔数",
+    "finance_fen": "财务入账金额(元)",
+    "difference_fen": "差额(业务−财务)(元)",
+    "explained_fen": "已解释差额(元)",
+    "unexplained_fen": "未解释差额(元)",
+    "record_ids": "收入流水号",
+    "voucher_ids": "财务凭证号",
     "ok": "是否一致",
     "count": "人数/单位数",
     "scored": "参评数",
@@ -253,6 +282,42 @@ HEADERS: dict[str, str] = {
     "suspected_duplicates": "疑似重复记录数",
     "suspected_fen": "疑似重复金额(元)",
     "suspected_records": "疑似重复记录",
+    # business results (kpilib.duties.business); ytd_ = 年累计, ly_ = 去年同月
+    "revenue_fen": "收入(元)",
+    "revenue_target_fen": "收入目标(元)",
+    "revenue_completion": "收入完成率",
+    "ytd_revenue_fen": "年累计收入(元)",
+    "ytd_revenue_target_fen": "年累计收入目标(元)",
+    "ytd_revenue_completion": "年累计收入完成率",
+    "ly_revenue_fen": "去年同月收入(元)",
+    "revenue_yoy": "收入同比增长",
+    "new_members_target": "新发展成员目标",
+    "new_members_completion": "新发展完成率",
+    "ytd_new_members": "年累计新发展成员",
+    "ytd_new_members_target": "年累计新发展目标",
+    "ytd_new_members_completion": "年累计新发展完成率",
+    "ly_new_members": "去年同月新发展成员",
+    "new_members_yoy": "新发展同比增长",
+    "churn_rate": "离网率",
+    "churn_target": "离网率目标",
+    "churn_completion": "离网率达成比",
+    "ytd_churned_members": "年累计离网成员数",
+    "ytd_base_members": "年累计成员基数(各月之和)",
+    "ytd_churn_rate": "年累计离网率",
+    "ytd_churn_completion": "年累计离网率达成比",
+    "ly_churn_rate": "去年同月离网率",
+    "churn_yoy": "离网率同比增减",
+    "collection_rate": "回款率",
+    "collection_target": "回款率目标",
+    "collection_completion": "回款完成率",
+    "ytd_collected_fen": "年累计回款(元)",
+    "ytd_billed_fen": "年累计应收(元)",
+    "ytd_collection_rate": "年累计回款率",
+    "ytd_collection_completion": "年累计回款完成率",
+    "ly_collection_rate": "去年同月回款率",
+    "collection_yoy": "回款率同比增减",
+    "ytd_months": "年累计月数",
+    "last_year_month": "去年同月",
 }
 
 #: Columns holding a share in [0, 1], shown as a percentage.
@@ -262,6 +327,13 @@ RATES = frozenset(
         "lower95", "upper95", "lower998", "upper998", "others_pass_rate", "agreement",
         "on_time_rate", "completeness", "timeliness_rate", "attainment_rate", "used_share",
         "share", "quota_share", "p_best",
+        # business results: completions, rates and their year-on-year changes
+        "revenue_completion", "ytd_revenue_completion", "revenue_yoy",
+        "new_members_completion", "ytd_new_members_completion", "new_members_yoy",
+        "churn_rate", "churn_target", "churn_completion", "ytd_churn_rate",
+        "ytd_churn_completion", "ly_churn_rate", "churn_yoy", "collection_rate",
+        "collection_target", "collection_completion", "ytd_collection_rate",
+        "ytd_collection_completion", "ly_collection_rate", "collection_yoy",
     }
 )  # fmt: skip
 
@@ -284,6 +356,8 @@ CODES: dict[str, dict[str, str]] = {
         "veto": "一票否决",
         "grade": "等级调整",
         "not_scored": "未计分",
+        **DIFFERENCE_KINDS,
+        "adjustment": "考核调整",
     },
     "flag": {"cap": "封顶", "floor": "低于下限", "not_applicable": "不适用", "": ""},
     "stage": TICKET_STAGES,
@@ -521,6 +595,50 @@ def rank_text(intervals: pd.DataFrame, unit_code: str) -> str:
         f"{int(row['peers'])} 个同类单位中排第 {rank} 名，95% 排名区间为第 "
         f"{row['rank_low']:g} 至第 {row['rank_high']:g} 名。"
     )
+
+
+def finance_text(pairs: pd.DataFrame, differences: pd.DataFrame) -> str:
+    """The revenue reconciliation against finance in one Markdown sentence.
+
+    ``pairs`` and ``differences`` are :func:`kpilib.duties.finance.reconcile_finance`'s
+    tables: the department's (counted in units x products), or one unit's (in products).
+
+    Examples
+    --------
+    >>> pairs = pd.DataFrame({"unit_code": ["X01", "X02"],
+    ...     "staff_fen": [500000, 12345], "finance_fen": [500000, 0],
+    ...     "difference_fen": [0, 12345], "unexplained_fen": [0, 0], "ok": [True, False]})
+    >>> for part in finance_text(pairs, pd.DataFrame({"kind": ["not_booked"]})).split("；"):
+    ...     print(part)
+    收入流水与财务入账按单位×产品逐一核对到分：2 组中 1 组一致、1 组不一致
+    业务侧合计 5,123.45 元，财务入账合计 5,000.00 元，差额（业务−财务）123.45 元
+    下列 1 条差异（财务未入账 1 条）全部由所列记录解释。
+    >>> finance_text(pairs.iloc[[0]], pd.DataFrame({"kind": []})).split("；")[0]
+    '收入流水与财务入账按产品逐一核对到分：1 个产品中 1 个一致、0 个不一致'
+    """
+    if pairs.empty:
+        return "本月无收入流水，财务也无入账。"
+    staff, books = int(pairs["staff_fen"].sum()), int(pairs["finance_fen"].sum())
+    agree = int(pairs["ok"].sum())
+    kinds = differences["kind"].value_counts(sort=False)
+    order = [k for k in DIFFERENCE_KINDS if k in kinds.index]
+    listed = "、".join(f"{DIFFERENCE_KINDS[k]} {int(kinds[k])} 条" for k in order)
+    one_unit = "unit_code" in pairs and len(set(pairs["unit_code"])) == 1
+    what, whole, unit = ("产品", "个产品", "个") if one_unit else ("单位×产品", "组", "组")
+    text = (
+        f"收入流水与财务入账按{what}逐一核对到分：{len(pairs)} {whole}中 {agree} {unit}一致、"
+        f"{len(pairs) - agree} {unit}不一致；业务侧合计 {_yuan(staff)} 元，财务入账合计 "
+        f"{_yuan(books)} 元，差额（业务−财务）{_yuan(staff - books)} 元"
+    )
+    if differences.empty:
+        return text + "。"
+    unexplained = int((pairs["unexplained_fen"] != 0).sum())
+    if unexplained:
+        return (
+            text + f"；下列 {len(differences)} 条差异（{listed}）中，{unexplained} {unit}的差额"
+            "有未能由记录解释的部分（未解释差额），需人工核查。"
+        )
+    return text + f"；下列 {len(differences)} 条差异（{listed}）全部由所列记录解释。"
 
 
 def unit_heading(headline: pd.DataFrame, month: str) -> str:

@@ -9,7 +9,9 @@ masked where it stands (:func:`mask_text`), in every text column of every table
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping
+from itertools import accumulate
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,9 @@ _PHONE_IN_TEXT = re.compile(
 )
 #: An ID number inside text: 17 digits and a digit or X, not inside a longer run of digits.
 _ID_IN_TEXT = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+#: What every match of :data:`_PHONE_IN_TEXT` contains: the number without the look-arounds
+#: around it, which the regular expression engine would try at every character.
+_PHONE_CORE = re.compile(r"1[3-9]\d(?:[ -]?\d{4}){2}")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ－", "0123456789Xx-")
 
 
@@ -112,6 +117,29 @@ def _masked_matches(pattern: re.Pattern, text: str, mask: Callable[[str], str | 
     return "".join([*parts, text[end:]]) if parts else text
 
 
+def _with_numbers(strings: Iterable[str]) -> list[str]:
+    """Those of ``strings`` in which :func:`mask_text` finds a number to mask, or may.
+
+    One pass of :data:`_ID_IN_TEXT` and :data:`_PHONE_CORE` over all the strings joined by
+    line breaks (no pattern matches across one, and a line break is no digit for their
+    look-arounds), instead of two passes per string: a column of thousands of names
+    usually holds no number. A string without a match is one :func:`mask_text` returns
+    unchanged.
+
+    >>> _with_numbers(["城东", "客户13812345678", "１３８１２３４５６７８"])
+    ['客户13812345678', '１３８１２３４５６７８']
+    """
+    strings = list(strings)
+    probe = "\n".join(strings).translate(_FULL_WIDTH)
+    starts = list(accumulate((len(text) + 1 for text in strings[:-1]), initial=0))
+    hits = {
+        bisect_right(starts, match.start()) - 1
+        for pattern in (_ID_IN_TEXT, _PHONE_CORE)
+        for match in pattern.finditer(probe)
+    }
+    return [strings[i] for i in sorted(hits)]
+
+
 def _mask_container(value: object) -> object:
     """A list, tuple or object array with :func:`mask_text` applied to each item."""
     if isinstance(value, list | tuple):
@@ -130,7 +158,7 @@ def _mask_series(values: pd.Series | pd.Index) -> pd.Series | pd.Index | None:
     else:
         return None
     strings = {v for v in items if isinstance(v, str)}
-    masks = {v: new for v in strings if (new := mask_text(v)) != v}
+    masks = {v: new for v in _with_numbers(strings) if (new := mask_text(v)) != v}
     containers = [
         i
         for i, v in enumerate(items)

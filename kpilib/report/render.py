@@ -12,6 +12,7 @@ Pages are written with :func:`kpilib.report.store.write_text_atomic`.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -51,13 +52,72 @@ body { max-width: 1200px; margin: 0 auto; padding: 1em 2em; }
 
 # --------------------------------------------------------------------------- reports
 
+#: Start tags nbconvert's HTML exporter amends after rendering (see :func:`_exporter`).
+_DIV_OR_IMG = re.compile(r"<(div|img)\b([^<>]*)>", re.IGNORECASE)
+_CLASS = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+_HAS_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
+_HAS_TABINDEX = re.compile(r"\stabindex\s*=", re.IGNORECASE)
+_NO_ALT = "No description has been provided for this image"
+
+
+def _accessible(page: str) -> str:
+    """What nbconvert's ``HTMLExporter`` does to a page after its template, without a parser.
+
+    It gives every ``<img>`` without ``alt`` the text "No description has been provided
+    for this image" and every ``div.jp-Cell-inputWrapper`` and ``div.jp-OutputArea-output``
+    ``tabindex="0"``, by parsing and re-serialising the whole page with BeautifulSoup (two
+    thirds of a report's rendering time). Here the same attributes are added to those
+    start tags in place; the page's document tree is the same (tests/test_fast_render.py).
+    ``<style>`` and ``<script>`` contents hold no such tags, and text and attribute values
+    are HTML-escaped by the template, so a ``<`` only starts a tag.
+    """
+
+    def amend(match: re.Match) -> str:
+        name, attrs, slash = match.group(1).lower(), match.group(2), ""
+        if attrs.endswith("/"):
+            attrs, slash = attrs[:-1], "/"
+        if name == "img":
+            if _HAS_ALT.search(attrs):
+                return match.group(0)
+            return f'<{match.group(1)}{attrs} alt="{_NO_ALT}"{slash}>'
+        found = _CLASS.search(attrs)
+        classes = "" if found is None else next(g for g in found.groups() if g is not None)
+        wanted = {"jp-OutputArea-output", "jp-Cell-inputWrapper"}
+        if wanted.isdisjoint(classes.split()) or _HAS_TABINDEX.search(attrs):
+            return match.group(0)
+        return f'<{match.group(1)}{attrs} tabindex="0"{slash}>'
+
+    return _DIV_OR_IMG.sub(amend, page)
+
 
 @cache
 def _exporter():
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    return HTMLExporter(
+    class ReportExporter(HTMLExporter):
+        """nbconvert's HTML exporter with its BeautifulSoup pass done by :func:`_accessible`."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node (nbconvert 7) up to its BeautifulSoup pass
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _accessible(page), resources
+
+    return ReportExporter(
         template_name="lab",
         extra_loaders=[DictLoader({"kpilib_report.html.j2": _REPORT_TEMPLATE})],
         template_file="kpilib_report.html.j2",
@@ -66,6 +126,8 @@ def _exporter():
         exclude_output_prompt=True,
         exclude_anchor_links=True,
         embed_images=True,
+        # validate the notebook once after the preprocessors, not after each of them
+        optimistic_validation=True,
         language_code="zh",
     )
 

@@ -7,7 +7,9 @@ In a notebook::
     results.for_unit("X03").staff_scorecard         # X03's staff only, masked
 
 Every table is an attribute (tab completion in JupyterLab lists them); a table is read
-from its parquet file on first use and kept. :meth:`Results.for_unit` returns the same
+from its parquet file on first use and kept, and read once per process while the file is
+unchanged (:func:`kpilib.report.store.read_result_once`), so the reports of a warm kernel
+do not read the same tables again. :meth:`Results.for_unit` returns the same
 object restricted to one unit: every table with a ``unit_code`` column keeps that unit's
 rows only, with phone and ID numbers masked (:func:`kpilib.report.privacy.for_unit`);
 department-wide tables without a unit (the rank basis, the funnel limits) are unchanged.
@@ -20,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpilib.report.privacy import for_unit
-from kpilib.report.store import read_result, stored_tables
+from kpilib.report.store import read_result_once, stored_tables
 
 
 class Results:
@@ -76,7 +78,8 @@ class Results:
     def table(self, name: str) -> pd.DataFrame:
         """The table ``name`` (restricted to the unit when there is one); a copy."""
         if name not in self._cache:
-            frame = read_result(self._folder, name)
+            # read once per process (a warm kernel's reports share it); never modified here
+            frame = read_result_once(self._folder, name)
             if self._unit_code is not None and "unit_code" in frame.columns:
                 frame = for_unit(frame, self._unit_code).reset_index(drop=True)
             self._cache[name] = frame

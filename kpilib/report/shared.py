@@ -23,8 +23,21 @@ import pandas as pd
 
 from kpilib.contract.load import load_month
 from kpilib.contract.month_data import MonthData
-from kpilib.duties import archive, audit, checks, ledger, process, revenue, timeliness, training
-from kpilib.duties.facts import score_month
+from kpilib.contract.schema import AdjustmentVocabulary
+from kpilib.duties import (
+    adjustments,
+    archive,
+    audit,
+    checks,
+    finance,
+    ledger,
+    process,
+    revenue,
+    timeliness,
+    training,
+)
+from kpilib.duties.business import business_results, months_needed
+from kpilib.duties.facts import month_facts, score_month
 from kpilib.errors import KpiError
 from kpilib.paths import PARAMS_DIR
 from kpilib.report import detail, privacy
@@ -37,6 +50,7 @@ from kpilib.report.store import (
     read_cached,
     write_cached,
 )
+from kpilib.scoring.facts import MonthFacts
 from kpilib.scoring.scheme import Scheme, load_scheme
 from kpilib.scoring.scorecard import Scorecard
 from kpilib.stats import inference as stats
@@ -49,6 +63,7 @@ __all__ = [
     "build_shared_results",
     "load_budget",
     "scheme_for",
+    "vocabulary_for",
 ]
 
 #: Bootstrap replicates of the rank intervals.
@@ -68,6 +83,7 @@ class _Scored:
     month: str
     data: MonthData
     card: Scorecard
+    facts: MonthFacts | None = None  # the business results' figures (_business_facts)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -79,6 +95,13 @@ def scheme_for(year: int, *, params_dir: Path = PARAMS_DIR) -> Scheme:
     if not path.is_file():
         raise FileNotFoundError(f"no scoring scheme for {year}: {path} does not exist")
     return load_scheme(path)
+
+
+def vocabulary_for(month: str, *, params_dir: Path = PARAMS_DIR) -> AdjustmentVocabulary | None:
+    """What the month's adjustments register may name, from its year's scheme; None when
+    the year has no scheme file (:func:`kpilib.contract.load.load_month` reports that)."""
+    path = params_dir / f"scheme-{month[:4]}.yaml"
+    return load_scheme(path).adjustment_vocabulary() if path.is_file() else None
 
 
 def load_budget(year: int, *, params_dir: Path = PARAMS_DIR) -> dict[str, int] | None:
@@ -135,8 +158,10 @@ def _scored_month(
             return cached
     # Earlier months are scored under the report month's scheme: their own year's
     # scheme and budget need not exist (a January report trends back into December).
-    data = load_month(data_dir, month, params_dir=None)
-    scored = _Scored(month, replace(data, warnings=()), score_month(data, scheme))
+    data = load_month(data_dir, month, params_dir=None, vocabulary=scheme.adjustment_vocabulary())
+    scored = _Scored(
+        month, replace(data, warnings=()), score_month(data, scheme), _business_facts(data)
+    )
     if cache_dir is not None:
         write_cached(cache_dir, month, key, scored)
     return scored
@@ -177,6 +202,60 @@ def _history(
             )
         )
     return scored, notes
+
+
+def _business_facts(data: MonthData) -> MonthFacts:
+    """The facts the month is scored on (records the adjustments register excludes left
+    out, as in :func:`kpilib.duties.facts.score_month`): the business results' figures."""
+    return month_facts(adjustments.without_excluded(data))
+
+
+def _business_months(
+    data_dir: Path | None,
+    month: str,
+    scheme: Scheme,
+    history: list[_Scored],
+    tried: set[str],
+    cache_dir: Path | None = None,
+) -> tuple[list[_Scored], list[dict]]:
+    """The earlier months of the business results (:func:`months_needed`: this year's
+    and last year's same month): those of ``history``, the others loaded and scored
+    through the same cache as the history (months in ``tried`` were attempted by the
+    history already). Every month the results go without becomes a note."""
+    have = {s.month: s for s in history}
+    notes: list[dict] = []
+    wanted = months_needed(month)
+    if data_dir is not None:
+        scheme_hash = cache_key({"scheme": repr(scheme)})
+        for earlier in wanted:
+            if earlier in have or earlier in tried or not (data_dir / earlier).is_dir():
+                continue
+            try:
+                have[earlier] = _scored_month(data_dir, earlier, scheme, scheme_hash, cache_dir)
+            except (KpiError, ValueError) as exc:
+                first = str(exc).splitlines()[0]
+                notes.append(
+                    _note(
+                        "",
+                        f"{earlier} 历史数据",
+                        f"{earlier} 的数据未通过校验，未计入经营业绩：{first}",
+                    )
+                )
+    last_year, *year_to_date = wanted
+    if last_year not in have:
+        notes.append(
+            _note("", "经营业绩", f"数据中没有去年同月 {last_year} 的数据，经营业绩不计算同比")
+        )
+    absent = [m for m in year_to_date if m not in have]
+    if absent:
+        notes.append(
+            _note(
+                "",
+                "经营业绩",
+                f"年累计缺少 {'、'.join(absent)} 的数据，经营业绩的累计值只含其余月份",
+            )
+        )
+    return [have[m] for m in wanted if m in have], notes
 
 
 # --------------------------------------------------------------------------- tables
@@ -316,6 +395,23 @@ def _history_tables(scored: list[_Scored]) -> dict[str, pd.DataFrame]:
         "history_indicators": history_ind[first + [c for c in history_ind if c != "month"]],
         "quality_pchart": pchart[first + [c for c in pchart.columns if c != "month"]],
     }
+
+
+def _peer_medians(history_units: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Each unit's peer median (units of its type) for each month of the history."""
+    medians = (
+        history_units.groupby(["month", "unit_type"], observed=True)["total"]
+        .median()
+        .rename("median_total")
+        .reset_index()
+    )
+    grid = units[["unit_code", "unit_type"]].merge(
+        pd.DataFrame({"month": sorted(history_units["month"].unique())}), how="cross"
+    )
+    out = grid.merge(medians, on=["month", "unit_type"], how="left")
+    return out[["month", "unit_code", "unit_type", "median_total"]].sort_values(
+        ["unit_code", "month"], ignore_index=True
+    )
 
 
 def _quality_tables(
@@ -556,6 +652,9 @@ def build_shared_results(
           (:func:`kpilib.duties.revenue.revenue_by_product`).
         - ``history_units``: month, unit_code, unit_name, unit_type, total, rank, grade,
           vetoed (the available months of the history, this month included).
+        - ``history_peers``: month, unit_code, unit_type, median_total (for each unit
+          and month of the history, the median total of the units of its type: what
+          the unit's trend compares it with, as one unit's rows).
         - ``history_indicators``: month, unit_code, indicator, indicator_name, actual,
           weighted_score.
         - ``quality_pchart``: month, unit_code, inspected, passed, fail_rate, p_bar,
@@ -582,10 +681,25 @@ def build_shared_results(
         - ``expenses_budget``: :func:`kpilib.duties.ledger.expenses_vs_budget` with the year
           to date from the same year's months in ``data_dir``.
         - ``centre_checks``: :func:`kpilib.duties.checks.reconcile_centre_results`;
-          ``revenue_duplicates``: :func:`kpilib.duties.checks.duplicate_revenue`;
-          ``revenue_reconciliation``: :func:`kpilib.duties.checks.reconcile_revenue`.
+          ``revenue_duplicates``: :func:`kpilib.duties.checks.duplicate_revenue`.
+        - ``finance_reconciliation``, ``finance_differences``: the revenue records
+          against finance's booked revenue (``finance_revenue``), per unit and product to
+          the fen, with last month's records and lines when the history has them
+          (:func:`kpilib.duties.finance.reconcile_finance`). ``finance_reconciliation``:
+          unit_code, product, staff_records, staff_fen, finance_lines, finance_fen,
+          difference_fen, explained_fen, unexplained_fen, ok. ``finance_differences``:
+          unit_code, product, kind, record_ids, voucher_ids, contract_id, staff_fen,
+          finance_fen, difference_fen, explanation.
+        - ``adjustments``: the month's adjustments register with what each changed,
+          before and after (:func:`kpilib.duties.adjustments.adjustment_effects`; the
+          input register itself is not kept under this name).
         - ``grade_distribution``: entity_type, group, grade, count, scored, share,
           quota_share (forced distribution against its quotas).
+        - ``business_results``: revenue, new members, churn and collection per unit and
+          for the department against target, for the month, the year to date and last
+          year's same month (:func:`kpilib.duties.business.business_results`; the earlier
+          months are this year's and last year's same month from ``data_dir``, loaded
+          through the history's cache even beyond ``history_months``).
         - ``data_quality``: unit_code ("" for the department), source, row, column,
           value, severity, message (validation warnings mapped to units, and the
           history's missing or invalid months).
@@ -620,6 +734,7 @@ def build_shared_results(
     out["staff_indicators"] = detail.staff_indicators(card, scheme)
     out["staff_totals"] = detail.staff_totals(card, scheme)
     out.update(_history_tables([*scored, _Scored(data.month, data, card)]))
+    out["history_peers"] = _peer_medians(out["history_units"], units)
 
     names = data.staff.set_index("staff_id")[["name", "unit_code"]]
     out.update(_quality_tables(data, previous.data if previous else None, names))
@@ -681,11 +796,40 @@ def build_shared_results(
         indicator_name=centre_checks["indicator"].map(names).fillna(centre_checks["indicator"])
     )
     out["revenue_duplicates"] = checks.duplicate_revenue(data.revenue)
+    excluded = adjustments.excluded_records(data)
     out["staff_revenue_products"] = revenue.revenue_by_product(
-        data.revenue, data.staff, duplicates=out["revenue_duplicates"]
+        data.revenue,
+        data.staff,
+        excluded=excluded.loc[excluded["table"] == "revenue", ["record_id", "reason"]],
+        duplicates=out["revenue_duplicates"],
     )
-    out["revenue_reconciliation"] = checks.reconcile_revenue(card, data.revenue)
+    unadjusted = score_month(data, scheme, adjusted=False) if len(data.adjustments) else card
+    out["adjustments"] = adjustments.adjustment_effects(data, scheme, before=unadjusted, after=card)
+    reconciled = finance.reconcile_finance(
+        data.revenue,
+        data.finance_revenue,
+        data.staff,
+        month=data.month,
+        duplicates=out["revenue_duplicates"],
+        previous_revenue=previous.data.revenue if previous else None,
+        previous_finance=previous.data.finance_revenue if previous else None,
+        excluded=excluded.loc[excluded["table"] == "revenue", ["record_id", "reason"]],
+    )
+    out["finance_reconciliation"] = reconciled.pairs
+    out["finance_differences"] = reconciled.differences
     out["grade_distribution"] = _grade_distribution(card, scheme)
+    earlier, business_notes = _business_months(
+        None if data_dir is None else Path(data_dir),
+        data.month,
+        scheme,
+        scored,
+        set(_previous_months(data.month, max(history_months - 1, 0))),
+        None if cache_dir is None else Path(cache_dir),
+    )
+    notes.extend(business_notes)
+    out["business_results"] = business_results(
+        _business_facts(data), scheme, earlier=[s.facts for s in earlier if s.facts is not None]
+    )
     out["data_quality"] = _data_quality(data, notes)
     out["notes"] = pd.DataFrame({"key": ["rank_basis"], "text": [RANK_BASIS]})
     out.update(plan.plan_tables(data, aql=aql, level=level))
@@ -695,13 +839,15 @@ def build_shared_results(
 #: Every table :func:`build_shared_results` returns (what :func:`ensure_results` checks).
 SHARED_TABLES = (
     "units", "staff", "headline", "unit_scores", "unit_indicators", "staff_scorecard",
-    "score_events", "staff_revenue", "history_units", "history_indicators", "quality_pchart",
+    "score_events", "staff_revenue", "history_units", "history_peers", "history_indicators",
+    "quality_pchart",
     "staff_indicators", "staff_totals", "staff_revenue_products",
     "quality_units", "rank_intervals", "funnel_units", "funnel_limits", "quality_staff",
     "inspector_leniency", "inspector_agreement", "tickets_by_stage", "tickets_units",
     "tickets_overdue", "audit_status", "audit_open", "audit_overdue", "archive_units",
     "archive_missing",
     "submission_timeliness", "submissions_late", "qualification", "staff_training",
-    "expenses_budget", "centre_checks", "revenue_duplicates", "revenue_reconciliation",
-    "grade_distribution", "data_quality", "notes", *plan.TABLE_NAMES,
+    "expenses_budget", "centre_checks", "revenue_duplicates", "adjustments",
+    "finance_reconciliation", "finance_differences",
+    "grade_distribution", "business_results", "data_quality", "notes", *plan.TABLE_NAMES,
 )  # fmt: skip

@@ -125,6 +125,32 @@ def read_result(results_dir: str | Path, name: str) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
+#: Shared results read in this process, by path: the file's identity when read, and the
+#: table. A warm kernel reads the same tables for every report of a run.
+_READ: dict[str, tuple[tuple[int, int, int], pd.DataFrame]] = {}
+
+
+def read_result_once(results_dir: str | Path, name: str) -> pd.DataFrame:
+    """:func:`read_result`, read once per process while the file is unchanged.
+
+    The file is read again when its inode, size or modification time changed (every
+    write replaces it, see :func:`atomic_path`). The same DataFrame object is returned
+    to every caller: a caller must copy it before changing it.
+    """
+    path = result_path(results_dir, name)
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return read_result(results_dir, name)  # missing: read_result names what exists
+    identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    key = str(path.resolve())
+    held = _READ.get(key)
+    if held is None or held[0] != identity:
+        held = (identity, read_result(results_dir, name))
+        _READ[key] = held
+    return held[1]
+
+
 def stored_tables(results_dir: str | Path) -> list[str]:
     """Names of the shared results stored in ``results_dir``, sorted."""
     return sorted(p.stem for p in Path(results_dir).glob("*.parquet"))
@@ -198,12 +224,13 @@ def input_hashes(data_dir: Path, month: str, *, history_months: int = 12) -> dic
     """SHA-256 of every input file the month's results read, and of every file under ``params/``.
 
     The results read the month itself, the months of its trend window
-    (``history_months``, the month included) and the earlier months of its year
-    (expenses to date), so all of those count: a corrected earlier month reruns
-    the reports. Keys are ``YYYY-MM/<file>`` and ``params/<file>``.
+    (``history_months``, the month included), the earlier months of its year
+    (expenses and business results to date) and the same month a year before (13
+    months, the month included), so all of those count: a corrected earlier month
+    reruns the reports. Keys are ``YYYY-MM/<file>`` and ``params/<file>``.
     """
     period = pd.Period(month, freq="M")
-    back = max(history_months, period.month)
+    back = max(history_months, period.month, 13)
     months = [str(period - k) for k in range(back - 1, -1, -1)]
     roots = [(data_dir / m, m) for m in months] + [(PARAMS_DIR, "params")]
     hashes = {}

@@ -404,7 +404,8 @@ def run_in_pool(
                     failure = Failure(
                         stage="execute",
                         ename="RunDeadline",
-                        evalue="the run reached its deadline before this report finished",
+                        evalue="the run reached its deadline (kernels.run_deadline_min, "
+                        "params/run.yaml) before this report finished",
                     )
                     results[i] = ReportResult(jobs[i].key, "failed", 0.0, failure=failure)
                     if on_done is not None:

@@ -18,7 +18,12 @@ from kpilib.contract.load import load_month
 from kpilib.contract.month_data import MonthData
 from kpilib.paths import RUN_SETTINGS, from_project
 from kpilib.report.results import Results
-from kpilib.report.shared import SHARED_TABLES, build_shared_results, scheme_for
+from kpilib.report.shared import (
+    SHARED_TABLES,
+    build_shared_results,
+    scheme_for,
+    vocabulary_for,
+)
 from kpilib.report.store import (
     read_fingerprint,
     result_path,
@@ -88,7 +93,7 @@ def ensure_results(data_dir: str | Path, month: str, results_dir: str | Path) ->
     complete = all(result_path(results_dir, name).is_file() for name in SHARED_TABLES)
     if complete and read_fingerprint(results_dir) == fingerprint:
         return results_dir
-    data = load_month(data_dir, month)
+    data = load_month(data_dir, month, vocabulary=vocabulary_for(month))
     shared = shared_results_for(data, data_dir=data_dir, settings=settings, results_dir=results_dir)
     write_results(results_dir, shared)
     write_fingerprint(results_dir, fingerprint)
@@ -144,5 +149,5 @@ def plan_results(
             and int(made["seed"]) == seed
         ):
             return stored
-    data = load_month(from_project(data_dir), month)
+    data = load_month(from_project(data_dir), month, vocabulary=vocabulary_for(month))
     return plan.plan_tables(data, aql=aql, level=level, seed=seed)

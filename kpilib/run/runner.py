@@ -51,10 +51,11 @@ from kpilib.contract.month_data import MonthData
 from kpilib.contract.schema import unit_type_order
 from kpilib.errors import ParameterError
 from kpilib.paths import NOTEBOOKS_DIR, RUN_SETTINGS
+from kpilib.report.content import report_hashes, tables_read
 from kpilib.report.exports import excel_exports, headline_scores
 from kpilib.report.fonts import FONT_FILE, FontSubset, font_subset
 from kpilib.report.render import IndexRow, index_html, run_font_text
-from kpilib.report.shared import SHARED_TABLES
+from kpilib.report.shared import SHARED_TABLES, vocabulary_for
 from kpilib.report.store import (
     cache_key,
     check_writable,
@@ -209,8 +210,11 @@ def validate_plan(plans: Iterable[PlannedReport]) -> None:
 
 
 def _fingerprint(entry: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What a report is made from: the data it reads (not the whole month's inputs, so
+    that a change touching one unit reruns that unit's report only), code, notebook and
+    parameters."""
     return (
-        entry.get("input_hashes"),
+        entry.get("data_hash"),
         entry.get("kpilib_version"),
         entry.get("kpilib_hash"),
         entry.get("notebook_hash"),
@@ -325,7 +329,7 @@ def prepare_run(
     month_dir = out_dir / month
     settings = load_run_settings(RUN_SETTINGS)
     check_writable(month_dir)
-    data = load_month(data_dir, month)
+    data = load_month(data_dir, month, vocabulary=vocabulary_for(month))
     plans = plan_reports(
         data,
         data_dir=data_dir,
@@ -338,7 +342,9 @@ def prepare_run(
     return PreparedRun(month, data, plans, settings, data_dir, month_dir)
 
 
-def _manifest_entries(prepared: PreparedRun, inputs: dict[str, str], lib_hash: str) -> dict:
+def _manifest_entries(
+    prepared: PreparedRun, inputs: dict[str, str], lib_hash: str, data_hashes: Mapping[str, str]
+) -> dict:
     month_dir = prepared.month_dir
     nb_hashes = {p.job.notebook: notebook_hash(p.job.notebook) for p in prepared.plans}
     return {
@@ -353,6 +359,7 @@ def _manifest_entries(prepared: PreparedRun, inputs: dict[str, str], lib_hash: s
             "notebook_hash": nb_hashes[p.job.notebook],
             "parameters": dict(p.job.parameters),
             "input_hashes": inputs,
+            "data_hash": data_hashes[p.code if p.kind == "unit" else ""],
             "kpilib_version": __version__,
             "kpilib_hash": lib_hash,
             "html": p.job.html.relative_to(month_dir).as_posix() if p.job.html else None,
@@ -423,20 +430,9 @@ def _execute_locked(
     settings = prepared.settings
     inputs = input_hashes(prepared.data_dir, month, history_months=settings.history_months)
     lib_hash = library_hash()
-    entries = _manifest_entries(prepared, inputs, lib_hash)
     manifest, manifest_problem = read_manifest(month_dir)
     notes = [manifest_problem] if manifest_problem else []
     previous: dict[str, Any] = manifest["reports"]
-    if full:
-        for key in set(previous) - set(entries):
-            del previous[key]
-    _mark_stale(previous, set(entries), inputs, lib_hash)
-
-    selected, to_run = _select(
-        plans, entries, previous, month_dir, force=force, only_failed=only_failed
-    )
-    if only_failed and not previous:
-        notes.append(f"{month}: no previous manifest in {month_dir}: nothing failed before")
 
     # shared results, computed once (reused while their fingerprint holds)
     remove_stale_temp_files(month_dir)
@@ -454,6 +450,24 @@ def _execute_locked(
         write_results(results_dir, shared)
         write_fingerprint(results_dir, fingerprint)
     shared_s = round(time.perf_counter() - shared_started, 3)
+
+    unit_notebook = next(
+        (p.job.notebook for p in plans if p.kind == "unit"), NOTEBOOKS_DIR / UNIT_NOTEBOOK
+    )
+    codes = {str(c) for c in shared["units"]["unit_code"]}
+    codes |= {str(e.get("code")) for e in previous.values() if e.get("kind") == "unit"}
+    data_hashes = report_hashes(shared, units=sorted(codes), read=tables_read(unit_notebook))
+    entries = _manifest_entries(prepared, inputs, lib_hash, data_hashes)
+    if full:
+        for key in set(previous) - set(entries):
+            del previous[key]
+    _mark_stale(previous, set(entries), data_hashes, lib_hash)
+
+    selected, to_run = _select(
+        plans, entries, previous, month_dir, force=force, only_failed=only_failed
+    )
+    if only_failed and not previous:
+        notes.append(f"{month}: no previous manifest in {month_dir}: nothing failed before")
     manifest.update(
         {
             "shared_results_s": shared_s,
@@ -503,13 +517,14 @@ def _execute_locked(
 
 
 def _mark_stale(
-    previous: dict[str, Any], planned: set[str], inputs: Mapping[str, str], lib_hash: str
+    previous: dict[str, Any], planned: set[str], data_hashes: Mapping[str, str], lib_hash: str
 ) -> None:
-    """Mark the reports outside this run that were made from other inputs or code."""
+    """Mark the reports outside this run that were made from other data or code."""
     for key, entry in previous.items():
         if key in planned or entry.get("status") not in ("ok", "skipped"):
             continue
-        if entry.get("input_hashes") != inputs or entry.get("kpilib_hash") != lib_hash:
+        current = data_hashes.get(str(entry.get("code")) if entry.get("kind") == "unit" else "")
+        if entry.get("data_hash") != current or entry.get("kpilib_hash") != lib_hash:
             previous[key] = {**entry, "status": "stale"}
 
 

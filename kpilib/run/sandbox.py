@@ -14,11 +14,18 @@ report did reaches the next:
 
 Modules a report imported stay in ``sys.modules`` (importing is not a change of state);
 names it bound to them go with the namespace.
+
+:func:`remember` also moves everything the warm-up created into the garbage collector's
+permanent generation (:func:`gc.freeze`): IPython's namespace reset runs a full collection,
+which would otherwise walk every object of pandas, matplotlib and seaborn before each
+report (about 0.4 s of CPU); the imported libraries' objects live as long as the kernel
+anyway.
 """
 
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import sys
 import warnings
@@ -65,6 +72,8 @@ def remember() -> None:
         cwd=os.getcwd(),
         path=list(sys.path),
     )
+    gc.collect()
+    gc.freeze()
 
 
 def _restore_module(module: Any, saved: dict[str, Any]) -> None:

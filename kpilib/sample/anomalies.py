@@ -18,6 +18,14 @@ read it):
     whose submitted results differ from the recomputation for 3-6 staff members in
     one indicator (and so in the total), each by 30-80 % of the indicator's weight
     (at least 2 points); see :func:`plant_centre_mismatch`.
+``finance_differences``
+    month -> list of ``{"kind", "unit_code", "product", "record_ids", "voucher_ids",
+    "amount_fen"}``: the differences between the revenue records and the finance
+    system's booked revenue (``finance_revenue``) that the month's reconciliation must
+    list besides the duplicated record, with ``kind`` one of ``wrong_unit`` (plus
+    ``finance_unit_code``), ``not_booked`` (plus ``booked_in`` when finance books it
+    next month), ``missing_record``, ``other_month`` (plus ``recorded_in``); see
+    :mod:`kpilib.sample.finance`.
 """
 
 from __future__ import annotations
@@ -143,6 +151,7 @@ def planted(
     duplicated_revenue: dict[str, list[str]],
     no_activity_staff: dict[str, list[str]],
     centre_mismatch: dict[str, dict[str, object]],
+    finance_differences: dict[str, list[dict[str, object]]],
 ) -> dict[str, object]:
     """Return the ground truth of a run, as ``planted.json`` holds it."""
     return {
@@ -154,4 +163,5 @@ def planted(
         "duplicated_revenue": duplicated_revenue,
         "no_activity_staff": no_activity_staff,
         "centre_mismatch": centre_mismatch,
+        "finance_differences": finance_differences,
     }

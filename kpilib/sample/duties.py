@@ -279,7 +279,11 @@ def centre_results(
     :func:`~kpilib.sample.anomalies.plant_centre_mismatch`. ``rng`` is a stream of its
     own, so drawing from it changes no other table.
     """
-    inputs = {name: frames[name] for name in TABLES if name != "centre_results"}
+    inputs = {
+        name: frames[name]
+        for name, table in TABLES.items()
+        if name != "centre_results" and (name in frames or not table.optional)
+    }
     data = MonthData(month=month, **inputs, centre_results=empty_frame("centre_results"))
     scheme = load_scheme(_SCHEME_FILE)
     card = score_month(data, scheme)

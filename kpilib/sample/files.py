@@ -28,6 +28,7 @@ FILE_FORMATS: dict[str, tuple[str, str | None]] = {
     "targets": (".csv", "gbk"),
     "activity": (".csv", "gbk"),
     "revenue": (".csv", "utf-8-sig"),
+    "finance_revenue": (".xlsx", None),
     "contracts": (".csv", "gbk"),
     "tickets": (".csv", "utf-8"),
     "inspections": (".csv", "gbk"),
@@ -36,6 +37,7 @@ FILE_FORMATS: dict[str, tuple[str, str | None]] = {
     "centre_results": (".xlsx", None),
     "expenses": (".csv", "utf-8-sig"),
     "audit_findings": (".csv", "utf-8"),
+    "adjustments": (".xlsx", None),
 }
 
 

@@ -23,7 +23,9 @@ The parts, one module each: :mod:`~kpilib.sample.organisation` (units, seats, pe
 :mod:`~kpilib.sample.portfolio` (customers and contracts), :mod:`~kpilib.sample.business`
 (targets, activity, revenue, contracts), :mod:`~kpilib.sample.service` (tickets,
 inspections), :mod:`~kpilib.sample.duties` (training, submissions, expenses, audit
-findings, centre results), :mod:`~kpilib.sample.anomalies` (what is planted) and
+findings, centre results), :mod:`~kpilib.sample.finance` (the finance system's booked
+revenue and the differences planted in it), :mod:`~kpilib.sample.anomalies` (what is
+planted) and
 :mod:`~kpilib.sample.files` (the export formats).
 """
 
@@ -37,7 +39,7 @@ import pandas as pd
 
 from kpilib.contract.calendar import MONTH_PATTERN, months_back
 from kpilib.contract.schema import TABLES
-from kpilib.sample import anomalies, business, duties, organisation, service
+from kpilib.sample import anomalies, business, duties, finance, organisation, register, service
 from kpilib.sample.branch import Branch, presence
 from kpilib.sample.duties import EXPENSE_CATEGORIES
 from kpilib.sample.files import write_json, write_month
@@ -60,6 +62,8 @@ _STREAMS = (
     "expenses",
     "no_activity",
     "centre_results",
+    "register",  # appended: the streams before it are unchanged (spawned by position)
+    "finance",  # appended likewise
 )
 
 
@@ -117,12 +121,31 @@ def generate(
     duplicated: dict[str, list[str]] = {}
     no_activity: dict[str, list[str]] = {}
     centre_mismatch: dict[str, dict[str, object]] = {}
+    finance_differences: dict[str, list[dict[str, object]]] = {}
+    finance_state = finance.FinanceState()
     written = []
     for m, month_seq in enumerate(months_seq.spawn(len(month_list))):
         month = month_list[m]
         streams = (np.random.default_rng(s) for s in month_seq.spawn(len(_STREAMS)))
         rngs = dict(zip(_STREAMS, streams, strict=True))
         frames, facts = _month_frames(branch, portfolio, m, rngs)
+        frames["finance_revenue"], finance_differences[month] = finance.finance_revenue(
+            branch,
+            portfolio,
+            presence(branch, m),
+            frames["revenue"],
+            frames["staff"],
+            facts["duplicated_revenue"],
+            finance_state,
+            rngs["finance"],
+        )
+        frames["adjustments"] = register.adjustments(
+            frames,
+            month,
+            rngs["register"],
+            duplicate=facts["duplicated_revenue"],
+            confirm_duplicate=m < len(month_list) - 1,
+        )
         frames["centre_results"], mismatch = duties.centre_results(
             frames, month, rngs["centre_results"]
         )
@@ -140,6 +163,7 @@ def generate(
         duplicated_revenue=duplicated,
         no_activity_staff=no_activity,
         centre_mismatch=centre_mismatch,
+        finance_differences=finance_differences,
     )
     write_json(out / "planted.json", truth)
     return written

@@ -46,6 +46,7 @@ STAFF_FACTS: dict[str, str] = {
     "tickets_on_time": "of which closed within the time limit (closed_on_time)",
     "satisfaction_sum": "sum of the satisfaction scores of the person's tickets",
     "satisfaction_scored": "number of the person's tickets with a satisfaction score",
+    "complaints": "complaints opened in the month the person handles (judge_tickets: complaint)",
     "inspections": "inspections of the person's work",
     "inspections_passed": "of which passed",
     "inspections_failed": "of which failed",

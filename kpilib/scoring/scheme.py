@@ -28,6 +28,7 @@ Example
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -37,9 +38,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+import numpy as np
 import yaml
 
-from kpilib.contract.schema import ROLES, TARGET_INDICATORS, UNIT_TYPES
+from kpilib.contract.schema import ROLES, TARGET_INDICATORS, UNIT_TYPES, AdjustmentVocabulary
 from kpilib.errors import SchemeError
 
 Level = Literal["staff", "unit"]
@@ -70,11 +72,21 @@ class Source:
     kind : ``value`` (a figure, e.g. revenue in yuan), ``count`` (a number of records,
         e.g. overdue findings; the records are named in the events), ``min`` (the lowest
         value of some records, e.g. the lowest inspection score; the records are named),
-        or ``ratio`` (numerator / denominator).
+        or ``ratio`` (``scale`` x numerator / denominator).
     numerator : the facts column holding the value (the numerator of a ratio).
     denominator : the facts column of the denominator; None unless ``kind == "ratio"``.
     not_applicable : Chinese reason the source is not applicable for an entity (its value
         is missing, or the ratio's denominator is 0), e.g. ``成员基数为0``.
+    scale : what a ratio is expressed per: 1 for a fraction (shown as %), 10,000 for a
+        rate per 10,000 (e.g. complaints per 10,000 member lines, 件/万户); a positive
+        finite number, and 1 for every other kind.
+
+    Examples
+    --------
+    >>> SOURCES["complaint_rate"].value(3.0, 4000.0)
+    7.5
+    >>> SOURCES["churn_rate"].value(24.0, 1000.0), SOURCES["churn_rate"].value(1.0, 0.0)
+    (0.024, nan)
     """
 
     levels: tuple[Level, ...]
@@ -83,6 +95,7 @@ class Source:
     numerator: str
     denominator: str | None
     not_applicable: str
+    scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.kind not in SOURCE_KINDS:
@@ -92,6 +105,27 @@ class Source:
                 f"a ratio source needs a denominator and no other kind has one, got kind "
                 f"{self.kind!r} with denominator {self.denominator!r}"
             )
+        scale = self.scale
+        if isinstance(scale, bool) or not isinstance(scale, int | float):
+            raise TypeError(f"scale must be a number, got {scale!r}")
+        if not math.isfinite(scale) or scale <= 0:
+            raise ValueError(f"scale must be a positive finite number, got {scale!r}")
+        if self.kind != "ratio" and scale != 1:
+            raise ValueError(
+                f"only a ratio source has a scale, got kind {self.kind!r} with scale {scale!r}"
+            )
+
+    def value(self, numerator: Any, denominator: Any = None) -> Any:
+        """The source's value from its facts: ``scale`` x numerator / denominator for a
+        ratio (NaN where the denominator is not positive or either is missing, §0.5), the
+        numerator itself otherwise. Scalars or arrays (float)."""
+        num = np.asarray(numerator, dtype=float)
+        if self.denominator is None:
+            return num if num.ndim else float(num)
+        den = np.asarray(denominator, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(den > 0, self.scale * num / np.where(den > 0, den, 1.0), np.nan)
+        return out if out.ndim else float(out)
 
     @property
     def rate(self) -> bool:
@@ -178,6 +212,11 @@ SOURCES: dict[str, Source] = {
     "overdue_major_findings": Source(
         ("unit",), "major audit findings overdue in the month", "count",
         "major_findings_overdue", None, "无审核记录",
+    ),
+    "complaint_rate": Source(
+        ("unit",), "complaints opened in the month per 10,000 member lines: 10,000 x "
+        "complaints (process.judge_tickets) / base_members", "ratio", "complaints",
+        "base_members", "成员基数为0", scale=10_000,
     ),
 }  # fmt: skip
 
@@ -298,6 +337,26 @@ class Scheme:
         if group in self.unit_weights:
             return self.unit_weights[group]
         raise KeyError(f"no weights for {group!r}")
+
+    def adjustment_vocabulary(self) -> AdjustmentVocabulary:
+        """What the adjustments register may name under this scheme (see
+        :class:`kpilib.contract.schema.AdjustmentVocabulary`)."""
+        names: dict[str, str] = {}
+        items = [*self.indicators.values(), *self.bonuses, *self.deductions, *self.vetoes]
+        for item in items:
+            names.setdefault(item.code, item.code)
+            names.setdefault("".join(item.name.split()), item.code)
+        weighted: dict[str, set[str]] = {}
+        for group, weights in (*self.role_weights.items(), *self.unit_weights.items()):
+            for code in weights:
+                weighted.setdefault(code, set()).add(group)
+        return AdjustmentVocabulary(
+            names=names,
+            weighted={code: frozenset(groups) for code, groups in weighted.items()},
+            percent=frozenset(c for c, ind in self.indicators.items() if ind.unit == "%"),
+            vetoes={veto.code: frozenset(veto.applies_to) for veto in self.vetoes},
+            max_points=float(self.max_total),
+        )
 
 
 def load_scheme(path: str | Path) -> Scheme:

@@ -18,8 +18,10 @@ facts, then this.
    table of per-method scorers);
 3. totals in the order of docs/methods.md §1.7: base = sum of weighted scores,
    + min(sum of bonuses, bonus cap), - min(sum of deductions, deduction cap),
-   clamp to [0, max_total], then vetoes (total 0, or the lowest grade), ranks within the
-   role or unit type, and the forced distribution of grades.
+   + the points of approved adjustments (docs/methods.md §6.9),
+   clamp to [0, max_total], then vetoes (total 0, or the lowest grade; unless an
+   adjustment cancels one), ranks within the role or unit type, and the forced
+   distribution of grades.
 
 Staff are scored first; a unit's ``staff_mean`` indicator is the mean total of its staff.
 Every cap, floor, clamp, veto and not-applicable indicator is written to
@@ -44,7 +46,23 @@ from kpilib.scoring import rules as scoring
 from kpilib.scoring.facts import MonthFacts
 from kpilib.scoring.scheme import SOURCES, Indicator, Scheme, Veto
 
-__all__ = ["ReconciliationError", "Scorecard", "revenue_by_staff", "score_facts", "score_rows"]
+__all__ = [
+    "OVERRIDE_COLUMNS",
+    "OVERRIDE_KINDS",
+    "ReconciliationError",
+    "Scorecard",
+    "revenue_by_staff",
+    "score_facts",
+    "score_rows",
+]
+
+#: Columns of the ``overrides`` of :func:`score_facts`: the approved adjustments that act
+#: on scoring (an excluded record acts on the facts instead). ``code`` is the indicator
+#: (replace_actual) or veto (cancel_veto) code, "" for points; ``number`` the new actual
+#: or the points (NaN for cancel_veto); ``label`` how the events name the adjustment.
+OVERRIDE_COLUMNS = ("adjustment_id", "entity_type", "entity_id", "kind", "code", "number", "label")
+#: The kinds of override, in the order they act (docs/methods.md §6.9).
+OVERRIDE_KINDS = ("replace_actual", "add_points", "deduct_points", "cancel_veto")
 
 #: Columns :func:`score_rows` needs.
 ROW_COLUMNS = (
@@ -82,6 +100,7 @@ _TOTAL_DECIMALS = 6
 _ROW_OUT = [
     *("entity_type", "entity_id", "unit_code", "role", "indicator"),
     *("actual", "target", "base", "challenge", "weight", "applicable", "na_note"),
+    "adjusted_note",
 ]
 #: How many record ids an event names before "等N条".
 _NAMED_RECORDS = 10
@@ -112,7 +131,8 @@ class Scorecard:
         One row per staff member. Columns: ``staff_id``, ``name``, ``unit_code``,
         ``role``, one column per indicator used by any role holding its weighted score
         (NaN when not applicable or not in the role), ``base``, ``bonus``,
-        ``deduction``, ``total`` (all rounded to 6 decimals; ``base`` and ``total`` NaN
+        ``deduction``, ``adjustment`` (points added, negative when deducted, by the
+        adjustments register), ``total`` (all rounded to 6 decimals; ``base`` and ``total`` NaN
         when no indicator applies and no veto), ``vetoed`` (bool), ``veto_reason``
         (Chinese, "" when not vetoed; names the records behind the veto), ``rank``
         (Int64, 1 = best within the role, ties share the best rank), ``grade`` (forced
@@ -127,7 +147,7 @@ class Scorecard:
         ``unit_code``, ``item`` (indicator, bonus, deduction or veto code; "" for the
         total), ``kind`` (``not_applicable``, ``cap``, ``floor``, ``bonus``,
         ``deduction``, ``bonus_cap``, ``deduction_cap``, ``clamp``, ``veto``,
-        ``grade``, ``not_scored``), ``message`` (Chinese; a bonus, deduction or veto
+        ``grade``, ``not_scored``, ``adjustment``), ``message`` (Chinese; a bonus, deduction or veto
         counting records names them, e.g. ``相关记录：F1、F2``).
     revenue : DataFrame
         Revenue credited per staff member, exact to the fen. Columns: ``staff_id``,
@@ -161,8 +181,7 @@ def _source_values(facts: pd.DataFrame, source: str) -> tuple[np.ndarray, np.nda
     zero = ~unknown & (den <= 0)
     note[unknown] = "无业务量记录，不适用"
     note[zero] = f"{src.not_applicable}，不适用"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        actual = np.where(unknown | zero, np.nan, num / np.where(den > 0, den, 1.0))
+    actual = np.where(unknown | zero, np.nan, src.value(num, den))  # scale x num / den
     return actual, note
 
 
@@ -209,6 +228,100 @@ def _veto_keep(veto: Veto) -> Callable[[np.ndarray], np.ndarray] | None:
 
 
 # ------------------------------------------------------------------------------------------
+# approved adjustments (the register's overrides)
+# ------------------------------------------------------------------------------------------
+class _Overrides:
+    """The register's overrides of one scoring, looked up per entity."""
+
+    def __init__(self, overrides: pd.DataFrame | None, scheme: Scheme) -> None:
+        if overrides is None:
+            overrides = pd.DataFrame(columns=list(OVERRIDE_COLUMNS))
+        if not isinstance(overrides, pd.DataFrame):
+            raise TypeError(f"overrides must be a DataFrame, got {type(overrides).__name__}")
+        missing = [c for c in OVERRIDE_COLUMNS if c not in overrides.columns]
+        if missing:
+            raise ValueError(f"overrides is missing column(s) {missing}")
+        unknown = sorted(set(overrides["kind"]) - set(OVERRIDE_KINDS))
+        if unknown:
+            raise ValueError(f"unknown override kind(s) {unknown}; known: {OVERRIDE_KINDS}")
+        self._frame = overrides.reset_index(drop=True)
+        self._scheme = scheme
+        known = {
+            "replace_actual": set(scheme.indicators),
+            "cancel_veto": {veto.code for veto in scheme.vetoes},
+        }
+        for kind, codes in known.items():
+            bad = sorted(set(self._of(kind)["code"]) - codes)
+            if bad:
+                raise ValueError(f"{kind} names code(s) the scheme does not have: {bad}")
+
+    def _of(self, kind: str) -> pd.DataFrame:
+        return self._frame[self._frame["kind"] == kind]
+
+    def replace(
+        self,
+        entity_type: str,
+        entity_ids: np.ndarray,
+        code: str,
+        actual: np.ndarray,
+        note: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``actual`` and ``note`` with the replaced actuals of indicator ``code`` (their
+        not-applicable reasons cleared), and each row's note naming its adjustment ("" for
+        the others)."""
+        said = np.full(len(entity_ids), "", dtype=object)
+        replaced = self._of("replace_actual")
+        replaced = replaced[(replaced["entity_type"] == entity_type) & (replaced["code"] == code)]
+        if replaced.empty:
+            return actual, note, said
+        actual, note = actual.copy(), note.copy()
+        position = pd.Series(np.arange(len(entity_ids)), index=entity_ids)
+        for adj in replaced.itertuples(index=False):
+            i = position.get(adj.entity_id)
+            if i is None:
+                continue  # not weighted for this entity: the loader refuses such a row
+            before = "无" if np.isnan(actual[i]) else f"{actual[i]:g}"
+            said[i] = f"{adj.label}：实际值由{before}替换为{float(adj.number):g}"
+            actual[i] = float(adj.number)
+            note[i] = ""
+        return actual, note, said
+
+    def points(self, entities: pd.DataFrame, events: list) -> np.ndarray:
+        """Points added (+) or deducted (-) per entity, each an event."""
+        manual = np.zeros(len(entities))
+        moved = self._frame[self._frame["kind"].isin(["add_points", "deduct_points"])]
+        if moved.empty:
+            return manual
+        key = entities["entity_type"].astype(str) + "|" + entities["entity_id"].astype(str)
+        position = pd.Series(np.arange(len(entities)), index=key.to_numpy())
+        for adj in moved.itertuples(index=False):
+            i = position.get(f"{adj.entity_type}|{adj.entity_id}")
+            if i is None:
+                continue
+            sign = 1.0 if adj.kind == "add_points" else -1.0
+            manual[i] += sign * float(adj.number)
+            word = "加" if sign > 0 else "扣"
+            msg = f"{adj.label}：{word}{float(adj.number):g}分（不计入方案加扣分上限）"
+            events.append(_event(entities.iloc[i], str(adj.adjustment_id), "adjustment", msg))
+        return manual
+
+    def cancels(self, entity: pd.Series, veto: Veto, value: float, events: list) -> bool:
+        """Whether an approved adjustment cancels ``veto`` for ``entity`` (an event)."""
+        cancelled = self._of("cancel_veto")
+        hit = cancelled[
+            (cancelled["entity_type"] == entity["entity_type"])
+            & (cancelled["entity_id"] == entity["entity_id"])
+            & (cancelled["code"] == veto.code)
+        ]
+        if hit.empty:
+            return False
+        adj = hit.iloc[0]
+        msg = f"{adj['label']}：取消一票否决“{veto.name}”（实际值{value:g}）"
+        events.append(_event(entity, str(adj["adjustment_id"]), "adjustment", msg))
+        return True
+
+
+# ------------------------------------------------------------------------------------------
 # rows: entity x indicator
 # ------------------------------------------------------------------------------------------
 def _build_rows(
@@ -218,8 +331,10 @@ def _build_rows(
     scheme: Scheme,
     targets: pd.DataFrame | None,
     entity_type: str,
+    over: _Overrides,
 ) -> pd.DataFrame:
-    """One row per entity and weighted indicator, with actual/target and applicability."""
+    """One row per entity and weighted indicator, with actual/target and applicability
+    (a replaced actual in place of the computed one)."""
     target_table = None
     if targets is not None:
         target_table = targets.set_index(["staff_id", "indicator"])[["base", "target", "challenge"]]
@@ -232,6 +347,8 @@ def _build_rows(
         for code, weight in gweights.items():
             ind = scheme.indicators[code]
             actual, note = _source_values(f, ind.source)
+            ids = ents["entity_id"].to_numpy()
+            actual, note, adjusted = over.replace(entity_type, ids, code, actual, note)
             base, target, challenge = _thresholds(ind, ents, target_table, note)
             pieces.append(
                 pd.DataFrame(
@@ -248,6 +365,7 @@ def _build_rows(
                         "weight": float(weight),
                         "applicable": note == "",
                         "na_note": note,
+                        "adjusted_note": adjusted,
                     }
                 )
             )
@@ -581,6 +699,10 @@ def _weigh(rows: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
         for i in np.flatnonzero(renorm):
             extra = f"因{na_names[key.iloc[i]]}不适用，权重由{weight[i]:g}按比例调整为{eff[i]:.4g}"
             note[i] = f"{note[i]}；{extra}" if note[i] else extra
+    if "adjusted_note" in rows:
+        adjusted = rows["adjusted_note"].to_numpy(dtype=object)
+        for i in np.flatnonzero(adjusted != ""):
+            note[i] = f"{adjusted[i]}；{note[i]}" if note[i] else adjusted[i]
     rows["note"] = note
     return rows
 
@@ -640,6 +762,7 @@ def _totals(
     scheme: Scheme,
     records: _Records,
     events: list,
+    over: _Overrides,
 ) -> pd.DataFrame:
     """Base, bonus, deduction, clamp, veto, rank and grade per entity (docs/methods.md §1.7)."""
     out = entities.copy().reset_index(drop=True)
@@ -654,13 +777,15 @@ def _totals(
     deduction = _adjust(
         out, facts, scheme.deductions, scheme.deduction_cap, "deduction", records, events
     )
-    total = _clamp(out, base, bonus, deduction, scheme.max_total, events)
-    vetoed, zeroed, reasons = _vetoes(out, facts, scheme, records, events)
+    manual = over.points(out, events)
+    total = _clamp(out, base, bonus, deduction, manual, scheme.max_total, events)
+    vetoed, zeroed, reasons = _vetoes(out, facts, scheme, records, events, over)
     total = np.where(zeroed, 0.0, total)
 
     out["base"] = np.round(base, _TOTAL_DECIMALS)
     out["bonus"] = np.round(bonus, _TOTAL_DECIMALS)
     out["deduction"] = np.round(deduction, _TOTAL_DECIMALS)
+    out["adjustment"] = np.round(manual, _TOTAL_DECIMALS)
     out["total"] = np.round(total, _TOTAL_DECIMALS)
     out["vetoed"] = vetoed
     out["veto_reason"] = reasons
@@ -675,17 +800,20 @@ def _clamp(
     base: np.ndarray,
     bonus: np.ndarray,
     deduction: np.ndarray,
+    manual: np.ndarray,
     max_total: float,
     events: list,
 ) -> np.ndarray:
-    """base + bonus - deduction clamped to [0, max_total]; NaN (not scored) when no
-    indicator applies. Records each clamp and each entity not scored."""
-    unclamped = base + bonus - deduction
+    """base + bonus - deduction + manual (the register's points) clamped to
+    [0, max_total]; NaN (not scored) when no indicator applies. Records each clamp and
+    each entity not scored."""
+    unclamped = base + bonus - deduction + manual
     total = np.clip(unclamped, 0.0, max_total)
     for i in np.flatnonzero(~np.isnan(unclamped) & (unclamped != total)):
+        adjusted = f"{manual[i]:+g}（调整）" if manual[i] else ""
         msg = (
-            f"基础分{base[i]:.4g}+加分{bonus[i]:g}-扣分{deduction[i]:g}={unclamped[i]:.4g}，"
-            f"限定在[0, {max_total:g}]内，按{total[i]:.4g}计"
+            f"基础分{base[i]:.4g}+加分{bonus[i]:g}-扣分{deduction[i]:g}{adjusted}"
+            f"={unclamped[i]:.4g}，限定在[0, {max_total:g}]内，按{total[i]:.4g}计"
         )
         events.append(_event(out.iloc[i], "", "clamp", msg))
     for i in np.flatnonzero(np.isnan(base)):
@@ -694,7 +822,12 @@ def _clamp(
 
 
 def _vetoes(
-    out: pd.DataFrame, facts: pd.DataFrame, scheme: Scheme, records: _Records, events: list
+    out: pd.DataFrame,
+    facts: pd.DataFrame,
+    scheme: Scheme,
+    records: _Records,
+    events: list,
+    over: _Overrides,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Which entities a veto hits (and which are zeroed), with the reasons in words
     naming the records behind each veto."""
@@ -713,6 +846,8 @@ def _vetoes(
         hit = hit & applies & ~np.isnan(value)
         effect = "总分计0分" if veto.effect == "zero" else f"等级定为{scheme.grades.lowest}"
         for i in np.flatnonzero(hit):
+            if over.cancels(out.iloc[i], veto, value[i], events):
+                continue
             vetoed[i] = True
             zeroed[i] |= veto.effect == "zero"
             named = records.named(out.iloc[i], veto.source, _veto_keep(veto))
@@ -765,7 +900,10 @@ def _wide(entities: pd.DataFrame, rows: pd.DataFrame, codes: list[str]) -> pd.Da
     )
     scores = scores.reindex(index=entities["entity_id"].to_numpy(), columns=codes)
     middle = pd.DataFrame(scores.to_numpy(dtype=float), columns=codes, index=entities.index)
-    tail = ["base", "bonus", "deduction", "total", "vetoed", "veto_reason", "rank", "grade"]
+    tail = [
+        *("base", "bonus", "deduction", "adjustment", "total"),
+        *("vetoed", "veto_reason", "rank", "grade"),
+    ]
     return pd.concat([entities.drop(columns=tail), middle, entities[tail]], axis=1)
 
 
@@ -823,7 +961,9 @@ def revenue_by_staff(data: MonthData) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------
 # the month
 # ------------------------------------------------------------------------------------------
-def score_facts(facts: MonthFacts, scheme: Scheme) -> Scorecard:
+def score_facts(
+    facts: MonthFacts, scheme: Scheme, *, overrides: pd.DataFrame | None = None
+) -> Scorecard:
     """Score every staff member and every unit of a month's facts under ``scheme``.
 
     Parameters
@@ -832,6 +972,13 @@ def score_facts(facts: MonthFacts, scheme: Scheme) -> Scorecard:
         From :func:`kpilib.duties.facts.month_facts`.
     scheme : Scheme
         From :func:`kpilib.scoring.scheme.load_scheme`.
+    overrides : approved adjustments acting on scoring, columns :data:`OVERRIDE_COLUMNS`
+        (``kpilib.duties.adjustments.overrides``), applied in this order
+        (docs/methods.md §6.9): a replaced actual is scored instead of the computed one
+        (and is applicable); points added or deducted act on the total after the
+        scheme's capped bonuses and deductions and before the clamp to
+        [0, max_total]; a cancelled veto does not act. Each one is an event of kind
+        ``adjustment``. None: no adjustments.
 
     Returns
     -------
@@ -848,6 +995,7 @@ def score_facts(facts: MonthFacts, scheme: Scheme) -> Scorecard:
     """
     if not isinstance(facts, MonthFacts):
         raise TypeError(f"facts must be a MonthFacts, got {type(facts).__name__}")
+    over = _Overrides(overrides, scheme)
     events: list[dict[str, Any]] = []
     names = {code: ind.name for code, ind in scheme.indicators.items()}
     records = _Records(facts.evidence)
@@ -857,9 +1005,11 @@ def score_facts(facts: MonthFacts, scheme: Scheme) -> Scorecard:
     if unknown_roles:
         raise ValueError(f"staff with roles the scheme does not know: {unknown_roles}")
     sfacts = facts.staff.set_index("staff_id")
-    srows = _build_rows(staff_entities, sfacts, scheme.role_weights, scheme, facts.targets, "staff")
+    srows = _build_rows(
+        staff_entities, sfacts, scheme.role_weights, scheme, facts.targets, "staff", over
+    )
     srows = _weigh(score_rows(srows, scheme), names)
-    stotals = _totals(staff_entities, srows, sfacts, scheme, records, events)
+    stotals = _totals(staff_entities, srows, sfacts, scheme, records, events, over)
 
     unit_entities = _entities(
         facts.units, "unit", ("unit_code", "unit_name", "unit_code", "unit_type")
@@ -868,9 +1018,9 @@ def score_facts(facts: MonthFacts, scheme: Scheme) -> Scorecard:
     if unknown_types:
         raise ValueError(f"units of types the scheme does not know: {unknown_types}")
     ufacts = _with_staff_totals(facts.units.set_index("unit_code"), stotals)
-    urows = _build_rows(unit_entities, ufacts, scheme.unit_weights, scheme, None, "unit")
+    urows = _build_rows(unit_entities, ufacts, scheme.unit_weights, scheme, None, "unit", over)
     urows = _weigh(score_rows(urows, scheme), names)
-    utotals = _totals(unit_entities, urows, ufacts, scheme, records, events)
+    utotals = _totals(unit_entities, urows, ufacts, scheme, records, events, over)
 
     long = pd.concat([srows, urows], ignore_index=True)
     long["indicator_name"] = long["indicator"].map(names)
