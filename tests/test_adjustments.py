@@ -17,12 +17,34 @@ from kpilib.scoring.scheme import load_scheme
 
 SCHEME = load_scheme(PARAMS_DIR / "scheme-2026.yaml")
 VOCABULARY = SCHEME.adjustment_vocabulary()
-HEADER = ["调整编号", "对象类型", "对象编码", "指标", "调整类型", "调整值", "调整原因", "申诉单号", "审批人", "审批日期"]  # fmt: skip
+HEADER = [
+    "调整编号",
+    "对象类型",
+    "对象编码",
+    "指标",
+    "调整类型",
+    "调整值",
+    "调整原因",
+    "申诉单号",
+    "审批人",
+    "审批日期",
+]
 VETO = "严重服务违规（质检得分低于40分）"
 
 
 def row(entity_type, entity, indicator, kind, value, *, number="TZ01", approver="李静"):
-    return [number, entity_type, entity, indicator, kind, value, "经核实", "", approver, "2026-11-05"]  # fmt: skip
+    return [
+        number,
+        entity_type,
+        entity,
+        indicator,
+        kind,
+        value,
+        "经核实",
+        "",
+        approver,
+        "2026-11-05",
+    ]
 
 
 def load(tiny_month, *rows, vocabulary=VOCABULARY):
@@ -42,12 +64,12 @@ BAD_ROWS = {
         row("人员", "S00001", "不存在的指标", "替换实际值", "3"),
         "指标",
         "不存在的指标",
-    ),  # fmt: skip
+    ),
     "indicator not of the role": (
         row("人员", "S00001", "客户满意度", "替换实际值", "90"),
         "指标",
         "客户满意度",
-    ),  # fmt: skip
+    ),
     "replacement without indicator": (row("人员", "S00001", "", "替换实际值", "3"), "指标", ""),
     "rate without %": (row("人员", "S00001", "成员离网率", "替换实际值", "0.5"), "调整值", "0.5"),
     "not a number": (row("人员", "S00001", "客户拜访", "替换实际值", "abc"), "调整值", "abc"),
@@ -59,7 +81,7 @@ BAD_ROWS = {
         row("人员", "S00003", "严重审核发现整改逾期", "取消否决", ""),
         "指标",
         "严重审核发现整改逾期",
-    ),  # fmt: skip
+    ),
     "veto with a value": (row("人员", "S00003", VETO, "取消否决", "1"), "调整值", "1"),
     "unknown kind": (row("人员", "S00001", "", "删除", "1"), "调整类型", "删除"),
     "unknown entity type": (row("部门", "X01", "", "扣分", "1"), "对象类型", "部门"),
@@ -99,7 +121,7 @@ def test_without_the_scheme_scoring_names_the_unknown_indicator(tiny_month):
     data = load(
         tiny_month, row("人员", "S00001", "不存在的指标", "替换实际值", "3"), vocabulary=None
     )
-    with pytest.raises(ValueError, match="TZ01.*不存在的指标"):
+    with pytest.raises(ValueError, match=r"TZ01.*不存在的指标"):
         score_month(data, SCHEME)
 
 

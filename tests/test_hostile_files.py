@@ -1,8 +1,8 @@
 """Hostile files beyond ``test_hostile_input.py``: old ``.xls``, UTF-16 with BOM, CSV quoting.
 
 Each test corrupts a copy of the sample month 2026-10 the way an export can arrive and
-runs ``kpi validate`` as a user does (issue #10). Two known defects are recorded as
-strict xfails, so that the fix turns them into failures to be unmarked:
+runs ``kpi validate`` as a user does (issue #10). Two tests guard defects found with
+them, both fixed in ``kpilib/contract/load.py``:
 
 * an unclosed quote in a free-text last column swallows every later row of the file
   into that one cell, and the month loads without a finding (when the rest of the file
@@ -13,7 +13,6 @@ strict xfails, so that the fix turns them into failures to be unmarked:
 
 from __future__ import annotations
 
-import _csv
 import csv
 import io
 import shutil
@@ -94,12 +93,6 @@ def test_old_excel_and_utf16_with_bom_are_named_for_what_they_are(
     assert len(errors) == 1 and words in errors[0], out
 
 
-@pytest.mark.xfail(
-    raises=(AssertionError, _csv.Error),
-    strict=True,
-    reason="defect: an unclosed quote swallows the rest of the file into one cell, unreported "
-    "(or, past 128 KiB, a traceback)",
-)
 def test_an_unclosed_quote_that_swallows_later_rows_is_an_error(month_dir, capsys):
     path = month_dir / "contracts.csv"
     text, encoding = _text(path)
@@ -112,11 +105,6 @@ def test_an_unclosed_quote_that_swallows_later_rows_is_an_error(month_dir, capsy
     assert any("第2行" in line and "缺失材料" in line for line in _errors_of(out, "contracts.csv"))
 
 
-@pytest.mark.xfail(
-    raises=_csv.Error,
-    strict=True,
-    reason="defect: a cell over csv.field_size_limit() in a ragged file is a traceback",
-)
 def test_a_cell_longer_than_128_kib_in_a_ragged_file_is_a_finding(month_dir, capsys):
     path = month_dir / "revenue.csv"
     text, encoding = _text(path)

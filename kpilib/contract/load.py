@@ -625,6 +625,10 @@ def _read_csv_cells(data: bytes, tr: _TableRead) -> pd.DataFrame | None:
         )
         return None
     text, encoding = _decode(data, tr)
+    # a cell may be as long as the file (the csv module's default limit is 128 KiB)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    if '"' in text and _unclosed_quote(text, tr):
+        return None
     try:
         cells = pd.read_csv(
             io.StringIO(text),
@@ -648,6 +652,35 @@ def _read_csv_cells(data: bytes, tr: _TableRead) -> pd.DataFrame | None:
         _report_misdecoded(cells, encoding, tr)
         return None
     return cells
+
+
+def _unclosed_quote(text: str, tr: _TableRead) -> bool:
+    """Report a quote opened in a cell and never closed: the reader would swallow every
+    later row into that cell (a CSV reader takes it for one multi-line value)."""
+    try:
+        for _ in csv.reader(io.StringIO(text), strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return False  # other quoting oddities are read leniently, as exports write them
+    else:
+        return False
+    rows = list(csv.reader(io.StringIO(text)))
+    last = rows[-1]
+    column = next((i for i, cell in enumerate(last) if "\n" in cell or "\r" in cell), None)
+    header = rows[0][column] if rows and column is not None and column < len(rows[0]) else None
+    swallowed = text.count("\n") + 1 - len(rows)
+    value = last[column] if column is not None else ""
+    shown = value.splitlines()[0][:40] if value else ""
+    tr.add(
+        len(rows),
+        header,
+        shown,
+        f"引号未闭合 (a quote opened in this cell is never closed): 其后约 {swallowed} 行被并入"
+        f"此格 (the next {swallowed} lines would be read as part of it); 删除该引号或补上闭合引号 "
+        "(remove the quote or close it)",
+    )
+    return True
 
 
 def _report_misdecoded(cells: pd.DataFrame, encoding: str, tr: _TableRead) -> None:

@@ -367,4 +367,3 @@ def duplicate_revenue(revenue: pd.DataFrame) -> pd.DataFrame:
     dup = dup.assign(records=dup.groupby("group")["record_id"].transform("size").to_numpy())
     dup = dup.sort_values(["group", "record_id"], kind="stable")
     return dup[["group", "records", "record_id", *others]].reset_index(drop=True)
-

@@ -36,7 +36,7 @@ from kpilib.scoring.facts import EVIDENCE_COLUMNS, STAFF_FACTS, UNIT_FACTS, Mont
 from kpilib.scoring.scheme import SOURCES, Scheme
 from kpilib.scoring.scorecard import Scorecard, revenue_by_staff, score_facts
 
-__all__ = ["month_facts", "score_month"]
+__all__ = ["adjusted_facts", "month_facts", "score_month"]
 
 _ACTIVITY = (
     "new_customers", "new_members", "visits", "churned_members", "base_members",
@@ -78,7 +78,19 @@ def score_month(data: MonthData, scheme: Scheme, *, adjusted: bool = True) -> Sc
     if not adjusted:
         return score_facts(month_facts(data), scheme)
     acting = overrides(data.adjustments, scheme)
-    return score_facts(month_facts(without_excluded(data)), scheme, overrides=acting)
+    return score_facts(adjusted_facts(data), scheme, overrides=acting)
+
+
+def adjusted_facts(data: MonthData) -> MonthFacts:
+    """The facts the month is scored on: :func:`month_facts` without the records the
+    adjustments register excludes (docs/methods.md §6.9, step 1).
+
+    Returns
+    -------
+    MonthFacts
+        As :func:`month_facts`.
+    """
+    return month_facts(without_excluded(data))
 
 
 def month_facts(data: MonthData) -> MonthFacts:

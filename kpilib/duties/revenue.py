@@ -120,8 +120,9 @@ def revenue_by_product(
         row["amount_yuan"] = fen_text(int(row["amount_fen"]))
     # built from plain rows, so that every column has the dtype a table of rows gets
     out = pd.DataFrame(rows, columns=[c for c in REVENUE_COLUMNS if c not in ("name", "unit_code")])
-    out["name"] = out["staff_id"].map(people["name"]).astype(object)
-    out["unit_code"] = out["staff_id"].map(people["unit_code"]).astype(object)
+    # the staff table's own dtypes, as the stored (parquet) table has them
+    out["name"] = out["staff_id"].map(people["name"])
+    out["unit_code"] = out["staff_id"].map(people["unit_code"])
     out["_subtotal"] = out["product"] == SUBTOTAL
     out = out.sort_values(["unit_code", "staff_id", "_subtotal", "product"], kind="stable")
     for col in ("records", "amount_fen", "excluded_records", "excluded_fen"):

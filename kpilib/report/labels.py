@@ -85,6 +85,8 @@ HEADERS: dict[str, str] = {
     "approved_on": "审批日期",
     "actual_before": "调整前实际值",
     "actual_after": "调整后实际值",
+    "actual_before_text": "调整前实际值",
+    "actual_after_text": "调整后实际值",
     "score_before": "调整前指标得分",
     "score_after": "调整后指标得分",
     "total_before": "调整前综合得分",

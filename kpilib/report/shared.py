@@ -37,7 +37,7 @@ from kpilib.duties import (
     training,
 )
 from kpilib.duties.business import business_results, months_needed
-from kpilib.duties.facts import month_facts, score_month
+from kpilib.duties.facts import adjusted_facts, score_month
 from kpilib.errors import KpiError
 from kpilib.paths import PARAMS_DIR
 from kpilib.report import detail, privacy
@@ -83,7 +83,7 @@ class _Scored:
     month: str
     data: MonthData
     card: Scorecard
-    facts: MonthFacts | None = None  # the business results' figures (_business_facts)
+    facts: MonthFacts | None = None  # the business results' figures (adjusted_facts)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -160,7 +160,7 @@ def _scored_month(
     # scheme and budget need not exist (a January report trends back into December).
     data = load_month(data_dir, month, params_dir=None, vocabulary=scheme.adjustment_vocabulary())
     scored = _Scored(
-        month, replace(data, warnings=()), score_month(data, scheme), _business_facts(data)
+        month, replace(data, warnings=()), score_month(data, scheme), adjusted_facts(data)
     )
     if cache_dir is not None:
         write_cached(cache_dir, month, key, scored)
@@ -202,12 +202,6 @@ def _history(
             )
         )
     return scored, notes
-
-
-def _business_facts(data: MonthData) -> MonthFacts:
-    """The facts the month is scored on (records the adjustments register excludes left
-    out, as in :func:`kpilib.duties.facts.score_month`): the business results' figures."""
-    return month_facts(adjustments.without_excluded(data))
 
 
 def _business_months(
@@ -412,6 +406,19 @@ def _peer_medians(history_units: pd.DataFrame, units: pd.DataFrame) -> pd.DataFr
     return out[["month", "unit_code", "unit_type", "median_total"]].sort_values(
         ["unit_code", "month"], ignore_index=True
     )
+
+
+def _with_actual_texts(effects: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """The effects of the adjustments with ``actual_before_text``/``actual_after_text``:
+    the actuals with their indicator's unit (rates as %), "" without an indicator."""
+    units = {code: ind.unit for code, ind in scheme.indicators.items()}
+    out = effects.copy()
+    for when in ("before", "after"):
+        out[f"actual_{when}_text"] = [
+            value_text(value, units[code]) if code in units else ""
+            for value, code in zip(out[f"actual_{when}"], out["indicator"], strict=True)
+        ]
+    return out
 
 
 def _quality_tables(
@@ -691,7 +698,8 @@ def build_shared_results(
           unit_code, product, kind, record_ids, voucher_ids, contract_id, staff_fen,
           finance_fen, difference_fen, explanation.
         - ``adjustments``: the month's adjustments register with what each changed,
-          before and after (:func:`kpilib.duties.adjustments.adjustment_effects`; the
+          before and after (:func:`kpilib.duties.adjustments.adjustment_effects`) and
+          ``actual_before_text``, ``actual_after_text`` (the actuals with their unit; the
           input register itself is not kept under this name).
         - ``grade_distribution``: entity_type, group, grade, count, scored, share,
           quota_share (forced distribution against its quotas).
@@ -804,7 +812,9 @@ def build_shared_results(
         duplicates=out["revenue_duplicates"],
     )
     unadjusted = score_month(data, scheme, adjusted=False) if len(data.adjustments) else card
-    out["adjustments"] = adjustments.adjustment_effects(data, scheme, before=unadjusted, after=card)
+    out["adjustments"] = _with_actual_texts(
+        adjustments.adjustment_effects(data, scheme, before=unadjusted, after=card), scheme
+    )
     reconciled = finance.reconcile_finance(
         data.revenue,
         data.finance_revenue,
@@ -828,7 +838,7 @@ def build_shared_results(
     )
     notes.extend(business_notes)
     out["business_results"] = business_results(
-        _business_facts(data), scheme, earlier=[s.facts for s in earlier if s.facts is not None]
+        adjusted_facts(data), scheme, earlier=[s.facts for s in earlier if s.facts is not None]
     )
     out["data_quality"] = _data_quality(data, notes)
     out["notes"] = pd.DataFrame({"key": ["rank_basis"], "text": [RANK_BASIS]})

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -48,7 +49,7 @@ from tqdm import tqdm
 from kpilib import __version__
 from kpilib.contract.load import load_month
 from kpilib.contract.month_data import MonthData
-from kpilib.contract.schema import unit_type_order
+from kpilib.contract.schema import TABLES, unit_type_order
 from kpilib.errors import ParameterError
 from kpilib.paths import NOTEBOOKS_DIR, RUN_SETTINGS
 from kpilib.report.content import report_hashes, tables_read
@@ -346,7 +347,8 @@ def _manifest_entries(
     prepared: PreparedRun, inputs: dict[str, str], lib_hash: str, data_hashes: Mapping[str, str]
 ) -> dict:
     month_dir = prepared.month_dir
-    nb_hashes = {p.job.notebook: notebook_hash(p.job.notebook) for p in prepared.plans}
+    notebooks = {p.job.notebook for p in prepared.plans}
+    nb_hashes = {notebook: notebook_hash(notebook) for notebook in notebooks}
     return {
         p.job.key: {
             "key": p.job.key,
@@ -401,16 +403,20 @@ def execute_run(
         report finished before.
     """
     holder = {"pid": os.getpid(), "started_at": _now(), "month": prepared.month}
+    executor = executor or default_executor(jobs, prepared.settings)
     with month_lock(prepared.month_dir, holder=holder) as lock_note:
-        outcome = _execute_locked(
-            prepared,
-            full=full,
-            jobs=jobs,
-            force=force,
-            only_failed=only_failed,
-            executor=executor,
-            progress=progress,
-        )
+        try:
+            outcome = _execute_locked(
+                prepared,
+                full=full,
+                jobs=jobs,
+                force=force,
+                only_failed=only_failed,
+                executor=executor,
+                progress=progress,
+            )
+        finally:  # workers started ahead (see _start_ahead) and never used
+            getattr(executor, "close", lambda: None)()
     notes = [n for n in (lock_note, outcome.note) if n]
     return replace(outcome, note="; ".join(notes))
 
@@ -422,10 +428,12 @@ def _execute_locked(
     jobs: int,
     force: bool,
     only_failed: bool,
-    executor: Executor | None,
+    executor: Executor,
     progress: bool,
 ) -> RunOutcome:
     started = time.perf_counter()
+    # the run's deadline counts from here, shared results included (params/run.yaml)
+    deadline = time.monotonic() + prepared.settings.run_deadline_min * 60
     month, month_dir, plans = prepared.month, prepared.month_dir, prepared.plans
     settings = prepared.settings
     inputs = input_hashes(prepared.data_dir, month, history_months=settings.history_months)
@@ -441,6 +449,7 @@ def _execute_locked(
     shared_started = time.perf_counter()
     shared = None if force else _stored_shared(results_dir, fingerprint)
     if shared is None:
+        _start_ahead(executor, prepared.plans, jobs)
         shared = shared_results_for(
             prepared.data,
             data_dir=prepared.data_dir,
@@ -484,9 +493,8 @@ def _execute_locked(
         previous[result.key] = {**entries[result.key], **_result_fields(result)}
         write_manifest(month_dir, manifest)
 
+    exports = _Exports(shared, month_dir)  # written while the reports run
     font = _run_font(shared, plans, month_dir.parent / ".cache" / "fonts")
-    executor = executor or default_executor(jobs, settings)
-    deadline = time.monotonic() + settings.run_deadline_min * 60
     results = _execute(
         executor,
         [replace(p.job, font=font) for p in to_run],
@@ -496,10 +504,7 @@ def _execute_locked(
         deadline=deadline,
     )
 
-    written = []
-    for name, sheets in excel_exports(shared).items():
-        written.append(write_excel(month_dir / name, sheets).name)
-    manifest["exports"] = written
+    manifest["exports"] = exports.written()
     manifest["finished_at"] = _now()
     manifest["wall_s"] = round(time.perf_counter() - started, 3)
     write_manifest(month_dir, manifest)
@@ -565,12 +570,51 @@ def _stored_shared(
     """The stored shared results when complete, readable and made from the same inputs."""
     if read_fingerprint(results_dir) != fingerprint:
         return None
-    if not set(SHARED_TABLES) <= set(stored_tables(results_dir)):
+    names = list(dict.fromkeys([*TABLES, *SHARED_TABLES]))  # what build_shared_results makes
+    if not set(names) <= set(stored_tables(results_dir)):
         return None
-    try:
-        return {name: read_result(results_dir, name) for name in stored_tables(results_dir)}
+    try:  # a leftover table of an older version is not read: it would change no report
+        return {name: read_result(results_dir, name) for name in names}
     except Exception:  # a damaged parquet file: recompute rather than trust it
         return None
+
+
+def _start_ahead(executor: Executor, plans: Sequence[PlannedReport], jobs: int) -> None:
+    """Let an executor that can (:meth:`kpilib.run.warm.WarmKernelExecutor.start`) start
+    its kernels now: their start and imports then overlap the shared results."""
+    start = getattr(executor, "start", None)
+    if start is not None and plans:
+        start(plans[0].job.cwd, workers=min(jobs, len(plans)))
+
+
+class _Exports:
+    """The month's Excel workbooks, written by a thread while the reports run.
+
+    Their rows are many (every staff member's indicators), and writing them is single
+    threaded Python work that the reports' kernels need not wait for.
+    """
+
+    def __init__(self, shared: Mapping[str, pd.DataFrame], month_dir: Path) -> None:
+        self._written: list[str] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._write, args=(shared, month_dir), name="kpilib-exports", daemon=True
+        )
+        self._thread.start()
+
+    def _write(self, shared: Mapping[str, pd.DataFrame], month_dir: Path) -> None:
+        try:
+            for name, sheets in excel_exports(shared).items():
+                self._written.append(write_excel(month_dir / name, sheets).name)
+        except BaseException as exc:  # raised in the run's thread by written()
+            self._error = exc
+
+    def written(self) -> list[str]:
+        """The workbooks' file names, once written; raises what writing them raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return list(self._written)
 
 
 def default_executor(jobs: int, settings: RunSettings, *, kind: str = "warm") -> Executor:
