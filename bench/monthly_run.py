@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -168,6 +169,10 @@ def main() -> None:
         print(f"{f'    kpi run wall, {reports} reports, {label} cache':44s}{wall:10.1f}")
     print(f"{'    shared results, cold (no history cache)':44s}{cold['shared_results_s']:10.1f}")
     print(f"{'    shared results, warm (history cached)':44s}{warm['shared_results_s']:10.1f}")
+    units = [e for e in warm["reports"].values() if e["kind"] == "unit"]
+    for part in ("execute_s", "render_s"):
+        median = statistics.median(e[part] for e in units)
+        print(f"{f'    unit report {part[:-2]}, median (warm run)':44s}{median:10.2f}")
     print(f"(c) ratio (a)/(b): {ratio:.1f}x   target >= {TARGET_RATIO:.0f}x")
     print(f"(d) peak memory, warm run's process tree: {peak / 2**30:.2f} GiB   target <= 2 GiB")
     print(f"same report content for {len(PLAIN_UNITS)} units (text, tables): {same}")

@@ -69,6 +69,17 @@ def test_tables_are_copies_so_a_notebook_cannot_change_the_next_reader(stored):
     assert results.units.loc[0, "unit_name"] == "甲县"
 
 
+def test_a_table_is_read_once_per_process_and_again_once_rewritten(tmp_path):
+    """A warm kernel keeps the tables it read; a run that rewrites them is seen at once."""
+    write_results(tmp_path, {"units": pd.DataFrame({"unit_code": ["X01"], "unit_name": ["甲"]})})
+    first, again = Results(tmp_path), Results(tmp_path)
+    assert first.units["unit_code"].tolist() == again.units["unit_code"].tolist() == ["X01"]
+    assert first.table("units") is not again.table("units")  # each reader gets its own copy
+    write_results(tmp_path, {"units": pd.DataFrame({"unit_code": ["X02"], "unit_name": ["乙"]})})
+    assert Results(tmp_path).units["unit_code"].tolist() == ["X02"]
+    assert Results(tmp_path).for_unit("X02").units["unit_name"].tolist() == ["乙"]
+
+
 def test_open_results_builds_what_the_run_stores(tmp_path):
     generate(tmp_path / "data", months=1, end=MONTH, counties=2, centres=1, seed=5)
     results = kpilib.open_results(

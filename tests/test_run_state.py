@@ -285,10 +285,8 @@ def _wait_for_kernels(pid: int, timeout_s: float = 300) -> list[psutil.Process]:
     """The run's process tree once its workers have started their kernels."""
     limit = time.monotonic() + timeout_s
     while time.monotonic() < limit:
-        processes = _tree(pid)
-        with contextlib.suppress(psutil.Error):  # a process may end while looked at
-            if any("ipykernel" in " ".join(p.cmdline()) for p in processes[1:]):
-                return processes
+        if _kernels_of(psutil.Process(pid)):
+            return _tree(pid)
         time.sleep(0.2)
     raise AssertionError(f"no kernel started in {timeout_s} s")
 
@@ -438,5 +436,13 @@ def test_something_in_the_way_in_the_month_folder_is_one_line_and_exit_2(
     assert messages[0].startswith(f"kpi run: stopped at {blocked}: ")
     assert not (month_dir / LOCK).exists()
     time.sleep(2)  # a kernel outliving its worker would still be here
-    kernels = [p for p in psutil.Process().children(recursive=True) if "ipykernel" in p.name()]
-    assert kernels == []
+    assert _kernels_of(psutil.Process()) == []
+
+
+def _kernels_of(process: psutil.Process) -> list[int]:
+    found = []
+    for child in process.children(recursive=True):
+        with contextlib.suppress(psutil.Error):  # it may end while looked at
+            if "ipykernel" in " ".join(child.cmdline()):
+                found.append(child.pid)
+    return found

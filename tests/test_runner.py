@@ -70,7 +70,7 @@ class RecordingExecutor:
     def __init__(self):
         self.calls: list[list[str]] = []
 
-    def run(self, jobs, *, on_done=None):
+    def run(self, jobs, *, on_done=None, deadline=None):
         self.calls.append([job.key for job in jobs])
         if jobs:
             raise AssertionError(f"no report should execute, got {[j.key for j in jobs]}")

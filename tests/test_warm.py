@@ -227,3 +227,44 @@ def test_reports_not_done_by_the_run_deadline_fail_and_leave_no_kernel(tmp_path)
         p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())
     ]
     assert kernels == []
+
+
+def _kernels() -> list:
+    import psutil
+
+    kernels = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if "ipykernel" in " ".join(process.cmdline()):
+                kernels.append(process)
+        except psutil.Error:  # gone meanwhile
+            pass
+    return kernels
+
+
+def _wait_for_kernels(count: int, limit_s: float = 300) -> list:
+    """The kernels below this process once there are ``count`` of them (polls, no timing)."""
+    import time
+
+    deadline = time.monotonic() + limit_s
+    while len(kernels := _kernels()) < count and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return kernels
+
+
+def test_kernels_started_ahead_run_the_reports_and_are_stopped_when_unused(tmp_path):
+    notebook = _notebook(tmp_path, "pid", "import os\nprint(os.getpid())")
+    jobs = [_job(tmp_path, notebook, f"r{i}") for i in range(2)]
+    executor = WarmKernelExecutor(jobs=1)
+    executor.start(tmp_path)  # as the runner does before computing the shared results
+    [ahead] = _wait_for_kernels(1)  # started before any report was submitted
+    results = executor.run(jobs)
+    assert all(r.ok for r in results), [r.failure for r in results]
+    assert [_printed(job.output_notebook)[0] for job in jobs] == [f"{ahead.pid}\n"] * 2
+
+    unused = WarmKernelExecutor(jobs=1)
+    unused.start(tmp_path)
+    [kernel] = _wait_for_kernels(1)
+    unused.close()  # the run stopped before its reports (e.g. the shared results failed)
+    kernel.wait(timeout=30)
+    assert _kernels() == []

@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -275,6 +274,10 @@ def library_hash(package_dir: Path = PACKAGE_DIR) -> str:
 
 def notebook_hash(path: str | Path) -> str:
     """SHA-256 of a notebook's cells (type, tags, source) and kernel: outputs and ids ignored."""
+    # imported here: nbformat loads jsonschema (seconds), which a report's kernel
+    # importing kpilib for its tables does not need
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     content = {
         "kernel": nb.metadata.get("kernelspec", {}).get("name"),

@@ -349,6 +349,41 @@ class PapermillExecutor:
         return run_in_pool(jobs, work, workers=self.jobs, on_done=on_done, deadline=deadline)
 
 
+def start_pool(
+    workers: int,
+    *,
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes for :func:`run_in_pool`, started now.
+
+    Each process runs :func:`worker_setup` and ``initializer`` at once, so what they
+    start (a warm kernel) is ready when the jobs come, e.g. started while the caller
+    computes the shared results. Stop it with :func:`stop_pool` if it is not used.
+    """
+    pool = _new_pool(workers, initializer, initargs)
+    for _ in range(workers):
+        # no process is idle yet, so each submission starts one
+        pool.submit(os.getpid)
+    return pool
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop the processes of a pool :func:`start_pool` started (and their kernels)."""
+    _stop_workers(pool)
+
+
+def _new_pool(
+    workers: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]
+) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=worker_setup,
+        initargs=(os.getpid(), initializer, initargs),
+    )
+
+
 def run_in_pool(
     jobs: Sequence[ReportJob],
     work: Callable[[ReportJob], ReportResult],
@@ -358,6 +393,7 @@ def run_in_pool(
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
     deadline: float | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[ReportResult]:
     """Run ``work`` on every job in a pool of ``workers`` processes; results in job order.
 
@@ -366,7 +402,9 @@ def run_in_pool(
     decides), stops its kernel and exits on SIGTERM, and exits by itself when the
     caller's process is gone (see :func:`worker_setup`). A worker process that dies
     fails its report, never the run. ``deadline`` is a :func:`time.monotonic` instant:
-    reports not done by then fail with ``RunDeadline``.
+    reports not done by then fail with ``RunDeadline``. ``pool``: one that
+    :func:`start_pool` started (``workers``, ``initializer`` and ``initargs`` are then
+    its own); it is shut down at the end like a pool made here.
 
     Raises
     ------
@@ -374,15 +412,12 @@ def run_in_pool(
         As received; every worker is stopped first (so no report is written after).
     """
     if not jobs:
+        if pool is not None:
+            pool.shutdown(wait=True)
         return []
     results: list[ReportResult | None] = [None] * len(jobs)
-    context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)),
-        mp_context=context,
-        initializer=worker_setup,
-        initargs=(os.getpid(), initializer, initargs),
-    )
+    if pool is None:
+        pool = _new_pool(min(workers, len(jobs)), initializer, initargs)
     futures = {pool.submit(work, job): i for i, job in enumerate(jobs)}
     try:
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic())

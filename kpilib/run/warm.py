@@ -14,7 +14,9 @@ A kernel is replaced after ``reports_per_kernel`` reports, when its memory excee
 ``memory_limit_mb``, when it died, or when a cell timed out (it may still be busy).
 
 :class:`WarmKernelExecutor` runs ``jobs`` worker processes, each with one warm kernel
-that it keeps between reports; a worker renders the HTML of its reports itself.
+that it keeps between reports; a worker renders the HTML of its reports itself. The
+workers and their kernels can be started ahead of the reports
+(:meth:`WarmKernelExecutor.start`), so that their start overlaps the runner's own work.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
+from kpilib.report import render
 from kpilib.run.executors import (
     KERNEL_NAME,
     TRACEBACK_EXCERPT,
@@ -46,23 +51,36 @@ from kpilib.run.executors import (
     on_worker_stop,
     render_job,
     run_in_pool,
+    start_pool,
+    stop_pool,
 )
 
 ENGINE = "kpilib-warm"
 
 #: What a warm kernel imports once: what every report needs.
-#: Only imports and the font's registration: no state a fresh kernel would not have.
+#: Only imports, the font's registration and one chart drawn and closed under its own
+#: rcParams (so that loading the font and first-use caches are not a report's time):
+#: no state a fresh kernel would not have.
 WARM_UP = """\
+import io
+import matplotlib
 import matplotlib.pyplot
 import numpy
 import pandas
+import pyarrow.parquet
 import seaborn
 import kpilib
 import kpilib.run.open
 from kpilib.report import exports, figures, labels
-from kpilib.report.fonts import register_cjk_font
+from kpilib.report.fonts import register_cjk_font, use_cjk_font
 from kpilib.run import sandbox
 register_cjk_font()
+with matplotlib.rc_context():  # the charts' settings (kpilib.report.figures), then restored
+    seaborn.set_theme(style="whitegrid", context="notebook")
+    use_cjk_font()
+    chart = matplotlib.figure.Figure(layout="constrained", dpi=96)
+    chart.add_subplot().set_title("考核得分 0.5")
+    chart.savefig(io.BytesIO(), format="png")
 sandbox.remember()
 """
 #: What runs (unrecorded) before each report.
@@ -226,12 +244,16 @@ def _set_policy(policy: KernelPolicy) -> None:
 
 def _kernel_for(job: ReportJob) -> WarmKernel:
     """This process's warm kernel, replaced when worn out or started in another folder."""
+    return _kernel_in(Path(job.cwd))
+
+
+def _kernel_in(cwd: Path) -> WarmKernel:
     global _KERNEL
-    if _KERNEL is not None and (_KERNEL.worn_out() or _KERNEL.cwd != Path(job.cwd)):
+    if _KERNEL is not None and (_KERNEL.worn_out() or _KERNEL.cwd != cwd):
         _KERNEL.shutdown()
         _KERNEL = None
     if _KERNEL is None:
-        _KERNEL = WarmKernel(job.cwd, policy=_POLICY)
+        _KERNEL = WarmKernel(cwd, policy=_POLICY)
     return _KERNEL
 
 
@@ -288,11 +310,18 @@ def _kill_kernel() -> None:
         os.kill(_KERNEL.pid, 9)
 
 
-def _worker_init(policy: KernelPolicy) -> None:
+def _worker_init(policy: KernelPolicy, cwd: str | None = None) -> None:
     _set_policy(policy)
     on_worker_stop(_kill_kernel)
     # Stop this worker's kernel when the pool shuts the worker down.
     multiprocessing.util.Finalize(None, _retire_kernel, exitpriority=10)
+    if cwd is not None:  # started ahead of the reports: warm the kernel and renderer now
+        try:
+            _kernel_in(Path(cwd))
+        except Exception:  # the first report starts it again and fails with the reason
+            _retire_kernel()
+        with suppress(Exception):  # only a head start: the first page renders it anyway
+            render.warm_up()
 
 
 # --------------------------------------------------------------------------- the strategy
@@ -312,6 +341,26 @@ class WarmKernelExecutor:
             raise ValueError(f"jobs must be at least 1, got {jobs!r}")
         self.jobs = jobs
         self.policy = policy
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self, cwd: Path, *, workers: int | None = None) -> None:
+        """Start the worker processes and their kernels (in ``cwd``) now, ahead of :meth:`run`.
+
+        The runner calls it before it computes the shared results, so that the kernels'
+        start and imports overlap that work. ``workers``: at most ``jobs`` (default).
+        A started executor is stopped by :meth:`run` when done, or by :meth:`close`.
+        """
+        if self._pool is None:
+            count = self.jobs if workers is None else max(1, min(workers, self.jobs))
+            self._pool = start_pool(
+                count, initializer=_worker_init, initargs=(self.policy, str(cwd))
+            )
+
+    def close(self) -> None:
+        """Stop the workers :meth:`start` started, if :meth:`run` has not used them."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            stop_pool(pool)
 
     def run(
         self,
@@ -321,6 +370,7 @@ class WarmKernelExecutor:
         deadline: float | None = None,
     ) -> list[ReportResult]:
         """See :meth:`kpilib.run.executors.Executor.run`."""
+        pool, self._pool = self._pool, None
         return run_in_pool(
             jobs,
             run_warm_job,
@@ -329,4 +379,5 @@ class WarmKernelExecutor:
             initializer=_worker_init,
             initargs=(self.policy,),
             deadline=deadline,
+            pool=pool,
         )
