@@ -95,7 +95,7 @@ def test_no_code_cells_prompts_or_sources(page):
     assert "In&nbsp;[" not in body
     # markdown is kept, code cells render outputs only
     assert "<h1" in body and "单位月度考核报告" in body
-    code_cells = re.findall(r'<div class="jp-Cell jp-CodeCell[^"]*"', body)
+    code_cells = re.findall(r'<div\b[^>]*\sclass="jp-Cell jp-CodeCell[^"]*"', body)
     assert code_cells and all("jp-mod-noInput" in c for c in code_cells)
 
 
