@@ -200,17 +200,17 @@ def test_centre_report_shows_its_score_rank_and_no_timeliness(small, rendered):
 def test_summary_shows_the_planted_anomalies(small, rendered):
     planted = small["planted"]
     page = _html_text(rendered["summary"][1])
-    checks = _section(page, "四、汇总检查", "五、强制分布")
+    checks = _section(page, "五、汇总检查", "六、强制分布")
     mismatch = planted["centre_mismatch"][MONTH]
     assert all(staff_id in checks for staff_id in mismatch["staff_ids"])
-    duplicates = _section(page, "六、收入核对", "七、报销台帐")
+    duplicates = _section(page, "七、收入核对", "八、报销台帐")
     assert all(record in duplicates for record in planted["duplicated_revenue"][MONTH])
-    leniency = _section(page, "九、质检员一致性", "复检一致性")
+    leniency = _section(page, "十、质检员一致性", "复检一致性")
     row = re.search(
         rf"<tr>(?:(?!</tr>).)*{planted['lenient_inspector']}(?:(?!</tr>).)*</tr>", leniency, re.S
     )
     assert row and "偏宽松" in row.group(0)
-    timeliness = _section(page, "十、县市公司报表报送及时率", "十一、")
+    timeliness = _section(page, "十一、县市公司报表报送及时率", "十二、")
     assert planted["late_county"] in timeliness
 
 

@@ -354,9 +354,9 @@ class _Context:
                     contract=f["contract_id"],
                     staff_fen=0,
                     finance_fen=amount,
+                    # this line is shown to unit f: it names the other unit, not its staff
                     explanation=f"财务凭证 {f['voucher_id']} 入账到本单位，对应流水 "
-                    f"{r['record_id']} 属于 {r['unit_code']}（工号 {r['staff_id']}）："
-                    f"本单位财务多 {yuan} 元",
+                    f"{r['record_id']} 属于 {r['unit_code']}：本单位财务多 {yuan} 元",
                 )
             )
         return out
