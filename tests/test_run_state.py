@@ -195,8 +195,11 @@ def test_reports_outside_a_run_are_marked_stale_when_the_inputs_changed(
     out = tmp_path / "outputs"
     args = {"data_dir": data, "out_dir": out, "notebooks_dir": notebooks}
     assert _run(**args, units=["X01"])[0] == EXIT_OK
-    revenue = data / MONTH / "revenue.csv"
-    revenue.write_bytes(revenue.read_bytes() + b"\n")  # same rows, new bytes: a new export
+    units = data / MONTH / "units.csv"
+    text = units.read_text(encoding="utf-8")
+    renamed = text.replace("\nX01,", "\nX01,更名", 1)  # X01's own data changes: its report too
+    assert renamed != text
+    units.write_text(renamed, encoding="utf-8")
     assert _run(**args, units=["X02"])[0] == EXIT_OK
     manifest = json.loads((out / MONTH / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["reports"]["unit_X01"]["status"] == "stale"
