@@ -1482,22 +1482,27 @@ def _report_duplicate_keys(tr: _TableRead, rows: pd.Index) -> None:
 
 
 def _warn_staff_without_activity(reads: dict[str, _TableRead]) -> None:
-    staff, activity = reads["staff"], reads["activity"]
-    if not (staff.usable and activity.usable):
-        return
-    assert staff.typed is not None and activity.typed is not None
-    if "staff_id" not in staff.typed or "staff_id" not in activity.typed:
-        return
-    ids = staff.typed["staff_id"]
-    known = pd.Index(activity.typed["staff_id"].dropna().unique())
-    missing = ids.index[ids.notna() & ~_isin(ids, known)]
-    staff.add_cells(
-        "staff_id",
-        missing,
-        f"在 {activity.file} 中没有此人的记录 (no row in {activity.file}): "
+    activity = reads["activity"].file
+    _warn_absent_in(
+        reads, "staff", "activity", "staff_id",
+        f"在 {activity} 中没有此人的记录 (no row in {activity}): "
         "确认业务量导出是否完整 (check that the activity export is complete)",
-        "warning",
-    )
+    )  # fmt: skip
+
+
+def _warn_absent_in(
+    reads: dict[str, _TableRead], table: str, other: str, column: str, rule: str
+) -> None:
+    """Warn on the cells of ``table.column`` whose value no row of ``other`` holds."""
+    this, that = reads[table], reads[other]
+    if not (this.usable and that.usable):
+        return
+    assert this.typed is not None and that.typed is not None
+    if column not in this.typed or column not in that.typed:
+        return
+    values = this.typed[column]
+    known = pd.Index(that.typed[column].dropna().unique())
+    this.add_cells(column, values.index[values.notna() & ~_isin(values, known)], rule, "warning")
 
 
 def adjustment_number(text: str, *, percent: bool) -> float:
@@ -1704,22 +1709,12 @@ def _warn_unknown_products(reads: dict[str, _TableRead]) -> None:
     """Warn on finance lines whose product no revenue record of the month names (the
     contract has no product list; a product named otherwise than in revenue would make
     every such line a reconciliation difference)."""
-    finance, revenue = reads["finance_revenue"], reads["revenue"]
-    if not (finance.usable and revenue.usable):
-        return
-    assert finance.typed is not None and revenue.typed is not None
-    if "product" not in finance.typed or "product" not in revenue.typed:
-        return
-    products = finance.typed["product"]
-    known = pd.Index(revenue.typed["product"].dropna().unique())
-    unknown = products.index[products.notna() & ~_isin(products, known)]
-    finance.add_cells(
-        "product",
-        unknown,
-        f"本月 {revenue.file} 中没有此产品 (no record in {revenue.file} names this product): "
-        f"核对产品名称是否与 {revenue.file} 一致 (check that it is named as in {revenue.file})",
-        "warning",
-    )
+    revenue = reads["revenue"].file
+    _warn_absent_in(
+        reads, "finance_revenue", "revenue", "product",
+        f"本月 {revenue} 中没有此产品 (no record in {revenue} names this product): "
+        f"核对产品名称是否与 {revenue} 一致 (check that it is named as in {revenue})",
+    )  # fmt: skip
 
 
 def _warn_identical_content(tr: _TableRead) -> None:
