@@ -548,7 +548,7 @@ def test_plan_results_reads_stored_tables_only_when_they_fit(generated, tmp_path
     got = plan_results(results, **options)  # seed 0 = the month's default seed
     assert (got["sampling_plan"]["note"] == "STORED").all()
     # other options: computed from the input files (load_month replaced by the loaded month)
-    monkeypatch.setattr("kpilib.run.open.load_month", lambda folder, month: data)
+    monkeypatch.setattr("kpilib.run.open.load_month", lambda folder, month, **_: data)
     for changed in ({"aql": 1.0}, {"level": "I"}, {"seed": 5}):
         fresh = plan_results(results, **{**options, **changed})
         assert not (fresh["sampling_plan"]["note"] == "STORED").any()
