@@ -24,6 +24,7 @@ Layout of ``OUT/YYYY-MM/``::
     department_scorecard.xlsx  sampling_list.xlsx      (when the seams provide them)
     data/<name>.parquet        shared results (the hand-over to the notebooks)
     notebooks/<report>.ipynb   executed notebooks, failed ones included
+    .staging/<report>.html     pages rendered but not yet recorded (during a run only)
 
 Notebooks run with the notebooks folder as working directory, as in
 JupyterLab; the runner passes absolute paths, and relative ones given to a
@@ -34,6 +35,7 @@ The runner raises and returns a :class:`RunOutcome`; the CLI prints and picks ex
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import threading
 import time
@@ -89,6 +91,9 @@ SAMPLING_NOTEBOOK = "sampling_plan.ipynb"
 INDEX = "index.html"
 RESULTS_FOLDER = "data"
 EXECUTED_FOLDER = "notebooks"
+#: Rendered pages wait here until the manifest records them, so a run killed at
+#: any instant leaves no page on display that the manifest does not know.
+STAGING_FOLDER = ".staging"
 MANIFEST_VERSION = 1
 
 SECTION_DEPARTMENT = "部门汇总与抽检计划 (department)"
@@ -489,20 +494,33 @@ def _execute_locked(
         }
     )
 
+    staging = month_dir / STAGING_FOLDER
+    shutil.rmtree(staging, ignore_errors=True)  # pages of a killed run were never recorded
+    staging.mkdir(parents=True)
+    pages = {p.job.key: p.job.html for p in to_run}
+
     def record(result: ReportResult) -> None:
+        # Old page gone, then the manifest, then the new page: whenever the run is
+        # killed, every page on display is one the manifest records as current.
+        page = pages[result.key]
+        if page is not None:
+            page.unlink(missing_ok=True)
         previous[result.key] = {**entries[result.key], **_result_fields(result)}
         write_manifest(month_dir, manifest)
+        if page is not None and result.ok and (staging / page.name).is_file():
+            os.replace(staging / page.name, page)
 
     exports = _Exports(shared, month_dir)  # written while the reports run
     font = _run_font(shared, plans, month_dir.parent / ".cache" / "fonts")
     results = _execute(
         executor,
-        [replace(p.job, font=font) for p in to_run],
+        [replace(p.job, font=font, html=p.job.html and staging / p.job.html.name) for p in to_run],
         on_result=record,
         progress=progress,
         month=month,
         deadline=deadline,
     )
+    shutil.rmtree(staging, ignore_errors=True)
 
     manifest["exports"] = exports.written()
     manifest["finished_at"] = _now()
