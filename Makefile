@@ -8,7 +8,7 @@ OUT    ?= outputs
 JOBS   ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help report test lint format hooks lab sample bench clean
+.PHONY: help report test lint format hooks lab design sample bench clean
 
 ## Show this list of targets
 help:
@@ -46,6 +46,12 @@ format: $(BIN)/.installed
 ## Install the git hooks (ruff, nbstripout) of .pre-commit-config.yaml
 hooks: $(BIN)/.installed
 	$(BIN)/pre-commit install
+
+## Run the scheme-design notebook on MONTH's data; proposed scheme to OUT/scheme-proposed.yaml
+design: $(BIN)/.installed $(DATA)/$(MONTH)
+	$(BIN)/papermill notebooks/scheme_design.ipynb $(OUT)/scheme_design.ipynb --cwd notebooks \
+		-p month $(MONTH) -p data_dir $(DATA) -p results_dir $(OUT)/$(MONTH)/data \
+		-p output_path $(OUT)/scheme-proposed.yaml
 
 ## Open JupyterLab on the notebooks
 lab: $(BIN)/.installed $(DATA)/$(MONTH)

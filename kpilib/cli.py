@@ -89,9 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--executor",
-        choices=("warm", "papermill"),
+        choices=("warm", "papermill", "dask"),
         default="warm",
-        help="warm: long-lived kernels (default); papermill: a fresh kernel per report",
+        help="warm: long-lived kernels (default); papermill: a fresh kernel per report; "
+        "dask: a Dask cluster (a LocalCluster of --jobs workers unless --scheduler)",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --executor dask: a running Dask scheduler, e.g. tcp://10.0.0.5:8786",
+    )
+    run.add_argument(
+        "--shared-fs",
+        action="store_true",
+        help="with --executor dask: workers see this machine's files at the same paths "
+        "(nothing is sent to them)",
     )
     return parser
 
@@ -122,6 +134,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if (args.scheduler or args.shared_fs) and args.executor != "dask":
+        print("kpi run: --scheduler and --shared-fs need --executor dask", file=sys.stderr)
+        return EXIT_INVALID
     return run_command(
         month=args.month,
         data_dir=args.data,
@@ -131,6 +146,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         force=args.force,
         only_failed=args.only_failed,
         executor_kind=args.executor,
+        scheduler=args.scheduler,
+        shared_fs=args.shared_fs,
     )
 
 
@@ -146,6 +163,8 @@ def run_command(
     notebooks_dir: str | Path | None = None,
     executor: Executor | None = None,
     executor_kind: str = "warm",
+    scheduler: str | None = None,
+    shared_fs: bool = False,
     progress: bool = True,
 ) -> int:
     """``kpi run``: prepare, say what was read, execute, say what happened; the exit code.
@@ -164,7 +183,9 @@ def run_command(
             notebooks_dir=notebooks_dir,
         )
         _print_inputs(prepared.data, file=sys.stdout)
-        executor = executor or default_executor(jobs, prepared.settings, kind=executor_kind)
+        executor = executor or default_executor(
+            jobs, prepared.settings, kind=executor_kind, scheduler=scheduler, shared_fs=shared_fs
+        )
         outcome = execute_run(
             prepared,
             full=units is None,

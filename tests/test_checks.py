@@ -111,6 +111,7 @@ def test_an_honest_submission_raises_nothing(scorecard):
         "submitted_score",
         "recomputed_score",
         "differing_indicators",
+        "differing_indicator_names",
         "message",
     ]
 
@@ -133,7 +134,8 @@ def test_a_changed_indicator_is_found_and_explains_the_total(scorecard):
     assert row["difference"] == pytest.approx(3.0)
     assert row["indicator"] == "pass_rate"
     assert row["submitted_score"] - row["recomputed_score"] == pytest.approx(3.0)
-    assert "差异来自指标质检合格率(pass_rate)" in row["message"]
+    assert "差异来自指标质检合格率（" in row["message"]
+    assert row["differing_indicator_names"].split("、") == ["质检合格率"]
 
 
 def test_two_changed_indicators_are_listed_without_a_single_explanation(scorecard):

@@ -211,3 +211,87 @@ def test_all_hostile_names_reach_some_chart(shared):
         used.update(make(shared)[1])
     reached = {n for n in HOSTILE_NAMES if any(n in label for label in used)}
     assert reached == set(HOSTILE_NAMES)
+
+
+def _visible_label_boxes(fig: Figure) -> dict[str, object]:
+    """The drawn boxes of the point labels of ``fig``'s only axes, by label text."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    return {
+        t.get_text(): t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_visible()
+    }
+
+
+def _crowded_funnel(units: int, outside: set[int]) -> tuple[Figure, pd.DataFrame]:
+    """``units`` units with nearly the same inspections and pass rate: labels must collide."""
+    frame = pd.DataFrame(
+        {
+            "unit_code": [f"X{i:02d}" for i in range(units)],
+            "unit_name": [f"测试县分公司{i}号" for i in range(units)],
+            "inspected": [40 + i % 5 for i in range(units)],
+            "pass_rate": [0.90 + 0.002 * (i % 7) for i in range(units)],
+            "position": ["低于控制限" if i in outside else "在控制限内" for i in range(units)],
+        }
+    )
+    limits = pd.DataFrame(
+        [
+            {"level": level, "n": n, "lower": 0.8, "upper": 1.0, "target": 0.93}
+            for level in (0.95, 0.998)
+            for n in (10, 100)
+        ]
+    )
+    return figures.funnel(frame, limits), frame
+
+
+@pytest.mark.parametrize(("units", "outside"), [(20, {3, 11}), (45, {0, 7, 30})])
+def test_funnel_labels_never_overlap_and_units_outside_the_limits_keep_their_names(units, outside):
+    fig, frame = _crowded_funnel(units, outside)
+    boxes = _visible_label_boxes(fig)
+    names = list(boxes)
+    overlapping = [
+        (a, b) for i, a in enumerate(names) for b in names[i + 1 :] if boxes[a].overlaps(boxes[b])
+    ]
+    assert overlapping == []
+    assert {frame.loc[i, "unit_name"] for i in outside} <= set(boxes)
+    if units > figures.FUNNEL_NAMES_MAX:  # only the units outside the limits are named
+        assert set(boxes) == {frame.loc[i, "unit_name"] for i in outside}
+
+
+@pytest.mark.parametrize("units", [12, 60])
+def test_rank_interval_names_never_overlap(units):
+    intervals = pd.DataFrame(
+        {
+            "unit_code": [f"X{i:02d}" for i in range(units)],
+            "unit_name": [f"测试县分公司{i}号" for i in range(units)],
+            "unit_type": "county",
+            "rank": range(1, units + 1),
+            "rank_low": [max(1, i - 3) for i in range(1, units + 1)],
+            "rank_high": [min(units, i + 3) for i in range(1, units + 1)],
+        }
+    )
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = figures.rank_intervals(intervals, "X03")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].get_yticklabels()]
+    assert len(boxes) == units
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_rank_intervals_draw_one_unit_type_only(shared):
+    """Counties and centres are ranked apart (docs/methods.md rank intervals): a centre's
+    chart never lists counties, also when the centre itself has no inspections."""
+    both = shared["rank_intervals"]
+    assert set(both["unit_type"]) == {"county", "centre"}
+    with pytest.raises(ValueError, match="several unit types"):
+        figures.rank_intervals(both, "X01")
+    fig = figures.rank_intervals(both, "Z99", unit_type="centre")
+    names = {t.get_text() for t in fig.axes[0].get_yticklabels()}
+    centres = both[both["unit_type"] == "centre"]
+    assert names == {f"{n}（{c}）" for n, c in zip(centres["unit_name"], centres["unit_code"])}
+    assert "中心" in fig.axes[0].get_title()

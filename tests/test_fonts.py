@@ -75,7 +75,7 @@ def test_embedded_font_covers_every_chinese_character_of_a_page():
 
     page = index_html(
         "2026-10",
-        [IndexRow("县市公司 (counties)", "X01", "临源县", "ok", "unit_X01.html", 80.4, "A")],
+        [IndexRow("县市公司", "X01", "临源县", "ok", "unit_X01.html", 80.4, "A")],
     )
     data = re.search(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", page)
     assert data, "no embedded font in the page"

@@ -57,6 +57,21 @@ def test_tiny_month_is_clean_and_loads_with_contract_dtypes(tiny_month):
             assert str(frame[col.name].dtype) == expected[col.kind], (name, col.name)
 
 
+def test_an_optional_column_may_be_left_out_or_given(tiny_month):
+    """检查意见 is an optional column of inspections.csv (docs/data-contract.md): a file
+    without it loads with the column blank and no finding; given, its text is kept."""
+    month = load_month(tiny_month.data_dir, MONTH)
+    assert month.inspections["inspector_note"].isna().all() and month.warnings == ()
+    rows = tiny_month.rows("inspections.csv")
+    rows[0].append("检查意见")
+    rows[1].append("")
+    rows[2].append("回访记录缺失")
+    tiny_month.write("inspections.csv", rows)
+    assert validate_month(tiny_month.data_dir, MONTH) == []
+    notes = load_month(tiny_month.data_dir, MONTH).inspections["inspector_note"]
+    assert notes.isna().tolist() == [True, False] and notes.iloc[1] == "回访记录缺失"
+
+
 def test_values_are_converted_exactly(tiny_month):
     month = load_month(tiny_month.data_dir, MONTH)
     # money: yuan as written -> int fen, no float on the way

@@ -179,7 +179,7 @@ def test_county_report_shows_its_score_and_late_submissions(small, rendered):
     assert f"本月综合得分 **{head['total']:.2f}** 分" in text
     rate = read_result(small["results"], "submission_timeliness").set_index("unit_code")
     shown = labels.for_display(rate.loc[[county]].reset_index(), ["timeliness_rate"]).iloc[0, 0]
-    assert rate.loc[county, "timeliness_rate"] < 1 and f"<td>{shown}</td>" in text
+    assert rate.loc[county, "timeliness_rate"] < 1 and f'<td class="num">{shown}</td>' in text
     late = read_result(small["results"], "submissions_late")
     page = _html_text(rendered[f"unit_{county}"][1])
     assert all(report in page for report in late.loc[late["unit_code"] == county, "report"])
@@ -256,7 +256,7 @@ def test_every_notebook_passes_nbval_with_its_defaults(bundled_sample):
     import sys
 
     notebooks = sorted(str(p.relative_to(PROJECT)) for p in NOTEBOOKS.glob("*.ipynb"))
-    assert len(notebooks) == 3
+    assert len(notebooks) == 4  # units, summary, sampling plan, scheme design
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q",
          *notebooks],

@@ -149,6 +149,8 @@ def test_plan_columns_order_and_types():
         "full_inspection",
         "aql",
         "level",
+        "inspection_severity",
+        "plan_table",
         "note",
     ]
     assert table["unit_code"].tolist() == ["X01", "X02", "Z01"]  # counties first, by code
@@ -513,9 +515,15 @@ def test_plan_tables_without_inspections_leave_inspectors_blank(generated):
 def test_export_sheets_have_chinese_headers_and_write_to_excel(generated, tmp_path):
     _, data = generated
     sheets = sampling_list_export(plan.plan_tables(data))
-    assert list(sheets) == ["抽样依据", "抽检计划", "抽检清单", "本月批判定"]
+    assert list(sheets) == ["抽样依据", "抽检计划", "抽检清单", "本月批判定", "检验严格度转移"]
     assert {"单位编码", "批量(本月办结工单)", "样本量", "接收数Ac", "拒收数Re"} <= set(
         sheets["抽检计划"].columns
+    )
+    # GB/T 2828.1 clause 9: severities in Chinese, never the codes
+    names = {"正常检验", "加严检验", "放宽检验", "暂停检验"}
+    assert set(sheets["抽检计划"]["本月检验严格度"]) <= names
+    assert {"本月检验严格度", "下月检验严格度", "本批判定与转移"} <= set(
+        sheets["检验严格度转移"].columns
     )
     assert list(sheets["抽检清单"].columns) == [
         "工单编号",

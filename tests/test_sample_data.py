@@ -35,6 +35,7 @@ EXPECTED_FORMATS = [
     ("tickets", "tickets.csv", "utf-8"),
     ("inspections", "inspections.csv", "gbk"),
     ("training", "training.csv", "utf-8"),
+    ("training_plan", "training_plan.xlsx", None),
     ("submissions", "submissions.csv", "gbk"),
     ("centre_results", "centre_results.xlsx", None),
     ("expenses", "expenses.csv", "utf-8-sig"),

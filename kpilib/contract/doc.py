@@ -58,7 +58,8 @@ A table's file is `<file>.csv` or `<file>.xlsx`; the loader accepts either.
 - **Booleans** are 是/否 (true/false, 1/0 and Y/N are accepted too).
 - **Categories** may be given as the Chinese label or as the code; loaded
   frames hold the code.
-- **Blank cells** are allowed only where a column says *nullable*.
+- **Blank cells** are allowed only where a column says *nullable*. An *optional
+  column* may be left out of the file altogether; it then loads blank.
 - **In month**: the date must fall inside the month being loaded. **Not after
   month end**: the date must not be later than the month's last day.
 - **Key**: the columns that identify a row; no two rows may share them.
@@ -94,6 +95,8 @@ def _number(value: float) -> str:
 
 def _constraints(col: Column) -> str:
     parts = ["nullable" if col.nullable else "required"]
+    if col.optional:
+        parts.insert(0, "optional column")
     if col.ge is not None:
         parts.append(f"≥ {_number(col.ge)}")
     if col.le is not None:

@@ -74,6 +74,7 @@ from kpilib.contract.month_data import MonthData
 from kpilib.contract.schema import (
     ADJUSTMENT_KINDS,
     EXCLUDABLE_RECORDS,
+    ROLE_LIST_PATTERN,
     TABLES,
     AdjustmentVocabulary,
     Column,
@@ -180,6 +181,8 @@ _PATTERN_HINTS = {
     r"S\d{5,7}": "工号为 S 加5至7位数字, 如 S00012 (S followed by 5-7 digits)",
     r"(X|Z)\d{2,4}": "单位编码为 X 或 Z 加2至4位数字, 如 X01 (X or Z followed by 2-4 digits)",
     r"\d+(\.\d+)*": "条款号如 7.5.3 (clause number such as 7.5.3)",
+    ROLE_LIST_PATTERN: "岗位名称, 多个岗位用、分隔, 如 集团客户经理、服务人员 "
+    "(roles: 集团客户经理, 服务人员, 支撑人员, separated by 、): 更正为岗位名称",
 }
 
 #: dtype of each kind while validating (nullable, so unparsable cells can be NA).
@@ -395,6 +398,7 @@ def _check_month(
             _validate_table(tr, reads, bounds)
     _warn_staff_without_activity(reads)
     _warn_unknown_products(reads)
+    _warn_unknown_courses(reads)
     _check_adjustments(reads, vocabulary)
     for tr in reads.values():
         if tr.usable:
@@ -972,7 +976,7 @@ def _take_header(cells: pd.DataFrame, tr: _TableRead) -> bool:
             positions[name] = pos
             tr.headers[name] = shown
     for col in table.columns:
-        if col.name not in positions:
+        if col.name not in positions and not col.optional:
             tr.add(
                 None,
                 col.alias,
@@ -986,6 +990,10 @@ def _take_header(cells: pd.DataFrame, tr: _TableRead) -> bool:
             nonblank.loc[row] = True
     tr.raw = data.loc[nonblank, list(positions.values())].set_axis(list(positions), axis=1)
     tr.text = text.loc[nonblank, list(positions.values())].set_axis(list(positions), axis=1)
+    for col in table.columns:  # an optional column left out loads blank
+        if col.optional and col.name not in positions:
+            tr.raw[col.name] = ""
+            tr.text[col.name] = ""
     names_at = {pos: name for name, pos in positions.items()}
     for (row, pos), formula in tr.formulas.items():
         if row > header_row and pos in names_at:
@@ -1714,6 +1722,21 @@ def _warn_unknown_products(reads: dict[str, _TableRead]) -> None:
         reads, "finance_revenue", "revenue", "product",
         f"本月 {revenue} 中没有此产品 (no record in {revenue} names this product): "
         f"核对产品名称是否与 {revenue} 一致 (check that it is named as in {revenue})",
+    )  # fmt: skip
+
+
+def _warn_unknown_courses(reads: dict[str, _TableRead]) -> None:
+    """Warn on planned courses that no training record of the month names (the contract
+    has no course list: a course not held anywhere, or named otherwise than in the
+    training records, which would show it as undelivered)."""
+    if reads["training_plan"].raw is None:
+        return  # no plan file this month
+    training = reads["training"].file
+    _warn_absent_in(
+        reads, "training_plan", "training", "course",
+        f"本月 {training} 中没有此课程的培训记录 (no record in {training} names this course): "
+        f"核对课程名称是否与 {training} 一致; 本月未开课则无需处理 (check that it is named "
+        f"as in {training}; nothing to do if the course was not held)",
     )  # fmt: skip
 
 

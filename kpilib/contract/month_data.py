@@ -38,6 +38,8 @@ class MonthData:
     audit_findings: pd.DataFrame
     #: optional: an empty register when the month has no adjustments file
     adjustments: pd.DataFrame = field(default_factory=lambda: typed_frame("adjustments"))
+    #: optional: an empty plan when the month has no training plan file
+    training_plan: pd.DataFrame = field(default_factory=lambda: typed_frame("training_plan"))
     warnings: tuple[Finding, ...] = field(default_factory=tuple)
 
     def tables(self) -> dict[str, pd.DataFrame]:

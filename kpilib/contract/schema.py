@@ -21,6 +21,7 @@ Kinds
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -96,6 +97,8 @@ class Column:
     choices : code -> Chinese label, for ``category`` columns.
     in_month : the date must fall inside the month being loaded.
     not_after_month_end : the date must not be later than the month's last day.
+    optional : the file may leave the column out (it then loads blank); only for
+        a ``nullable`` column.
     description : what the column means, in English.
     """
 
@@ -111,6 +114,11 @@ class Column:
     choices: dict[str, str] | None = None
     in_month: bool = False
     not_after_month_end: bool = False
+    optional: bool = False
+
+    def __post_init__(self) -> None:
+        if self.optional and not self.nullable:
+            raise ValueError(f"column {self.name!r}: an optional column must be nullable")
 
 
 @dataclass(frozen=True)
@@ -190,6 +198,34 @@ class AdjustmentVocabulary:
 
 _STAFF_ID = r"S\d{5,7}"
 _UNIT_CODE = r"(X|Z)\d{2,4}"
+#: Separators between the roles of a 培训对象 cell (``集团客户经理、服务人员``).
+ROLE_SEPARATORS = "、;；,，/"
+_ONE_ROLE = "|".join(map(re.escape, [*ROLES.values(), *ROLES]))
+#: A 培训对象 cell: one or more roles (Chinese label or code), separated as above.
+ROLE_LIST_PATTERN = rf"(?:{_ONE_ROLE})(?:\s*[{ROLE_SEPARATORS}]\s*(?:{_ONE_ROLE}))*"
+
+
+def role_codes(text: str) -> tuple[str, ...]:
+    """The role codes a 培训对象 cell names, in its order, each once.
+
+    Raises
+    ------
+    ValueError
+        Naming the part that is not a role of :data:`ROLES` (label or code).
+
+    >>> role_codes("集团客户经理、support_staff")
+    ('customer_manager', 'support_staff')
+    """
+    by_label = {label: code for code, label in ROLES.items()}
+    out: list[str] = []
+    for part in re.split(rf"[{ROLE_SEPARATORS}]", str(text)):
+        name = part.strip()
+        code = by_label.get(name, name if name in ROLES else None)
+        if code is None:
+            raise ValueError(f"{name!r} is not a role ({', '.join(ROLES.values())})")
+        if code not in out:
+            out.append(code)
+    return tuple(out)
 
 
 def _staff_ref(col: str = "staff_id") -> Reference:
@@ -455,6 +491,14 @@ TABLES: dict[str, Table] = {
                 Column("inspected_date", "抽检日期", "date", "inspection date", in_month=True),
                 Column("score", "检查得分", "float", "checklist score", unit="分", ge=0, le=100),
                 Column("passed", "是否合格", "bool", "pass or fail"),
+                Column(
+                    "inspector_note",
+                    "检查意见",
+                    "str",
+                    "the inspector's notes, free text (usually blank when passed)",
+                    nullable=True,
+                    optional=True,
+                ),
             ),
             key=("inspection_id",),
             references=(_staff_ref(), _staff_ref("inspector_id")),
@@ -613,6 +657,42 @@ TABLES: dict[str, Table] = {
                 Column("approved_on", "审批日期", "date", "when it was approved"),
             ),
             key=("adjustment_id",),
+            optional=True,
+        ),
+        Table(
+            "training_plan",
+            "training_plan",
+            "培训计划",
+            "Optional. The month's training plan (培训计划): one row per unit and course "
+            "planned, with the roles it is meant for and the attendees planned. Each row "
+            "is compared with the training records (delivered attendees and passes of the "
+            "unit's staff, docs/methods.md §6.5a). A course that no training record of the "
+            "month names is a warning (not held anywhere, or named otherwise than in the "
+            "training records?).",
+            (
+                Column("unit_code", "单位编码", "str", "unit that plans the course"),
+                Column("course", "课程名称", "str", "course, named as in the training records"),
+                Column(
+                    "course_type",
+                    "课程类型",
+                    "category",
+                    "qualification or skills",
+                    choices=COURSE_TYPES,
+                ),
+                Column(
+                    "target_roles",
+                    "培训对象",
+                    "str",
+                    "roles the course is meant for, separated by 、 (集团客户经理、服务人员)",
+                    pattern=ROLE_LIST_PATTERN,
+                ),
+                Column(
+                    "planned_attendees", "计划人数", "int", "attendees planned", unit="人", ge=0
+                ),
+                Column("planned_date", "计划日期", "date", "date planned", in_month=True),
+            ),
+            key=("unit_code", "course"),
+            references=(_unit_ref(),),
             optional=True,
         ),
     )

@@ -34,6 +34,7 @@ _CENTRE_COLUMNS = [
     "submitted_score",
     "recomputed_score",
     "differing_indicators",
+    "differing_indicator_names",
     "message",
 ]
 
@@ -76,6 +77,8 @@ def reconcile_centre_results(
         - ``submitted_score``, ``recomputed_score``: that indicator's two weighted scores;
         - ``differing_indicators``: every indicator differing beyond the tolerance,
           comma-separated ("" when none);
+        - ``differing_indicator_names``: the same indicators by their Chinese names,
+          separated by "、" (what the reports show);
         - ``message``: the finding in Chinese.
 
     Examples
@@ -299,10 +302,11 @@ def _finding(
 ) -> dict[str, object]:
     diff = submitted - recomputed
     if not message:
-        # the message names indicators as the scheme does in Chinese, codes beside them
-        named = {code: f"{(names or {}).get(code, code)}({code})" for code in differing or []}
+        # the reader sees indicators named as the scheme names them in Chinese (the
+        # ``indicator`` column keeps the code)
+        named = {code: (names or {}).get(code, code) for code in differing or []}
         if indicator:
-            named[indicator] = f"{(names or {}).get(indicator, indicator)}({indicator})"
+            named[indicator] = (names or {}).get(indicator, indicator)
         message = f"报送总分{submitted:.2f}，复核总分{recomputed:.2f}，相差{diff:+.2f}"
         if issue == "indicator_mismatch":
             message = f"总分一致，但指标得分不一致：{'、'.join(named.values())}"
@@ -325,6 +329,7 @@ def _finding(
         "submitted_score": submitted_score,
         "recomputed_score": recomputed_score,
         "differing_indicators": ",".join(differing or []),
+        "differing_indicator_names": "、".join((names or {}).get(c, c) for c in differing or []),
         "message": message,
     }
 

@@ -7,12 +7,13 @@ the store writes them, every text cell as text (:func:`kpilib.report.store.write
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from kpilib.contract.schema import TABLES, unit_type_order
-from kpilib.report.labels import for_display
+from kpilib.report.actions import ACTIONS_FOLDER, action_sheets, workbook_path
+from kpilib.report.labels import HEADERS, RATES, for_display
 from kpilib.report.privacy import mask_free_text
 from kpilib.stats.plan import SHEETS, STANDARD, TABLE_NAMES
 
@@ -41,8 +42,13 @@ def headline_scores(shared: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     )
 
 
-def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+def excel_exports(
+    shared: Mapping[str, pd.DataFrame], *, month: str | None = None
+) -> dict[str, dict[str, pd.DataFrame]]:
     """Return the Excel workbooks to write: file name -> sheet name -> table.
+
+    With ``month``, also every unit's 整改清单 (:func:`action_workbooks`), named by its
+    path relative to the month folder (``actions/整改清单_X01.xlsx``).
 
     ``department_scorecard.xlsx`` with Chinese headers: the units' league table
     (单位考核排名), the staff scorecard with masked phones (人员考核得分), the
@@ -56,6 +62,8 @@ def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.
     workbooks = {}
     if "sampling_list" in shared:
         workbooks["sampling_list.xlsx"] = sampling_list_export(shared)
+    if month is not None:
+        workbooks.update(action_workbooks(shared, month=month))
 
     if "headline" not in shared:
         return _masked(workbooks)
@@ -88,6 +96,55 @@ def excel_exports(shared: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.
     if "finance_reconciliation" in shared:
         workbooks["department_scorecard.xlsx"].update(finance_sheets(shared))
     return _masked(workbooks)
+
+
+def action_workbooks(
+    shared: Mapping[str, pd.DataFrame], *, month: str, units: Iterable[str] | None = None
+) -> dict[str, dict[str, pd.DataFrame]]:
+    """Every unit's 整改清单: workbook path (relative to the month folder) -> sheets.
+
+    Parameters
+    ----------
+    shared : the month's shared results.
+    month : the assessment month, ``YYYY-MM``.
+    units : the units to write (default every unit of ``shared["units"]``).
+
+    Returns
+    -------
+    dict ``actions/整改清单_<unit>.xlsx`` -> :func:`kpilib.report.actions.action_sheets`
+    of the unit (a workbook for every unit, one saying so when there is nothing to do).
+    """
+    codes = shared["units"]["unit_code"].astype(str).tolist() if units is None else list(units)
+    return {workbook_path(code): action_sheets(shared, code, month=month) for code in codes}
+
+
+#: Reader-facing titles of the month's department workbooks, by file name.
+WORKBOOK_TITLES = {
+    "department_scorecard.xlsx": "部门考核成绩表（单位排名、人员得分、指标明细、收入核对）",
+    "sampling_list.xlsx": "下月质检抽样清单（抽检计划、抽检记录、本月批判定）",
+}
+
+
+def department_workbooks(exports: Iterable[str]) -> list[tuple[str, str]]:
+    """The month's workbooks other than the units' 整改清单, for the index page.
+
+    Parameters
+    ----------
+    exports : the manifest's ``exports`` (paths relative to the month folder).
+
+    Returns
+    -------
+    list of (title, path) in the order given: the title from :data:`WORKBOOK_TITLES`,
+    else the file name.
+
+    >>> department_workbooks(["sampling_list.xlsx", "actions/整改清单_X01.xlsx"])
+    [('下月质检抽样清单（抽检计划、抽检记录、本月批判定）', 'sampling_list.xlsx')]
+    """
+    return [
+        (WORKBOOK_TITLES.get(path, path), path)
+        for path in exports
+        if not path.startswith(f"{ACTIONS_FOLDER}/")
+    ]
 
 
 def _masked(workbooks: Mapping[str, Mapping[str, pd.DataFrame]]) -> dict:
@@ -190,8 +247,12 @@ def sampling_list_export(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
         抽检计划 : ``sampling_plan`` with the headers of :data:`HEADERS`.
         抽检清单 : ``sampling_list``, kinds and stages as Chinese labels.
         本月批判定 : ``lot_verdicts``.
+        检验严格度转移 : ``inspection_switching``, each unit's severity month by month
+            (when given).
     """
-    missing = [name for name in TABLE_NAMES if name not in tables]
+    # inspection_switching is optional: tables stored before the switching rules lack it
+    required = [name for name in TABLE_NAMES if name != "inspection_switching"]
+    missing = [name for name in required if name not in tables]
     if missing:
         raise ValueError(f"tables is missing {missing} (has {sorted(tables)})")
     plan = tables["sampling_plan"]
@@ -220,8 +281,96 @@ def sampling_list_export(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
     )
     sheets = {
         SHEETS["basis"]: basis,
-        SHEETS["sampling_plan"]: _chinese(plan),
+        SHEETS["sampling_plan"]: _chinese(plan, {"aql": "接收质量限AQL(%)"}),
         SHEETS["sampling_list"]: _chinese(tables["sampling_list"], _LIST_HEADERS),
         SHEETS["lot_verdicts"]: _chinese(tables["lot_verdicts"]),
     }
+    if "inspection_switching" in tables:
+        sheets[SHEETS["inspection_switching"]] = _chinese(tables["inspection_switching"])
     return {sheet: mask_free_text(frame) for sheet, frame in sheets.items()}
+
+
+# --------------------------------------------------------------------------- Excel layout
+
+#: Number formats of the sheets' cells: money in yuan, shares, other numbers, text.
+MONEY_FORMAT = "0.00"
+PERCENT_FORMAT = "0.0%"
+INTEGER_FORMAT = "0"
+NUMBER_FORMAT = "0.00"
+TEXT_FORMAT = "@"
+#: Headers of the columns holding a share in [0, 1] (as :func:`for_display` names them).
+PERCENT_HEADERS = frozenset(HEADERS.get(c, c) for c in RATES) | {HEADERS["ratio"]}
+#: Narrowest and widest column, in characters.
+MIN_WIDTH, MAX_WIDTH = 8.0, 60.0
+
+
+def _text_width(values: pd.Series) -> pd.Series:
+    """Display width of each text: a CJK or full-width character counts two."""
+    text = values.astype(str)
+    return text.str.len() + text.str.count(r"[^\x00-\xff]")
+
+
+def column_layout(frame: pd.DataFrame) -> pd.DataFrame:
+    """How each column of a sheet is laid out in Excel: width and number format.
+
+    Applied by :func:`kpilib.report.store.write_excel` to every workbook the project
+    writes (with a frozen header row and a filter on it). Money columns are those whose
+    header names yuan (``(元)``), shares those of :data:`PERCENT_HEADERS`, as
+    :func:`kpilib.report.labels.for_display` names them.
+
+    Parameters
+    ----------
+    frame : a sheet as written (headers as the reader sees them).
+
+    Returns
+    -------
+    DataFrame, one row per column of ``frame`` in order, columns
+        header : str, the column's header.
+        width : float, characters: the widest of header and values (a CJK character
+            counts two) plus two, within [:data:`MIN_WIDTH`, :data:`MAX_WIDTH`].
+        number_format : str, :data:`MONEY_FORMAT` (numeric, header with ``(元)``),
+            :data:`PERCENT_FORMAT` (numeric, header in :data:`PERCENT_HEADERS`),
+            :data:`INTEGER_FORMAT` (other integers), :data:`NUMBER_FORMAT` (other
+            numbers), :data:`TEXT_FORMAT` (everything else, kept as text).
+
+    >>> column_layout(pd.DataFrame({"金额(元)": [12.5], "合格率": [0.5], "姓名": ["张三"]}))
+      header  width number_format
+    0  金额(元)   10.0          0.00
+    1    合格率    8.0          0.0%
+    2     姓名    8.0             @
+    """
+    rows = []
+    for position, header in enumerate(frame.columns):
+        values = frame.iloc[:, position]
+        numeric = pd.api.types.is_numeric_dtype(values.dtype) and not (
+            pd.api.types.is_bool_dtype(values.dtype)
+        )
+        name = str(header)
+        if numeric and "(元)" in name:
+            fmt = MONEY_FORMAT
+        elif numeric and name in PERCENT_HEADERS:
+            fmt = PERCENT_FORMAT
+        elif numeric and pd.api.types.is_integer_dtype(values.dtype):
+            fmt = INTEGER_FORMAT
+        elif numeric:
+            fmt = NUMBER_FORMAT
+        else:
+            fmt = TEXT_FORMAT
+        present = values.dropna()
+        if numeric and len(present):
+            shown = present.map(
+                lambda v, f=fmt: f"{v:,.1%}" if f == PERCENT_FORMAT else f"{v:,.2f}"
+            )
+        else:
+            shown = present
+        widest = max([float(_text_width(pd.Series([name])).iloc[0]), *_text_width(shown).tolist()])
+        rows.append(
+            {
+                "header": name,
+                "width": min(max(widest + 2, MIN_WIDTH), MAX_WIDTH),
+                "number_format": fmt,
+            }
+        )
+    return pd.DataFrame(rows, columns=["header", "width", "number_format"]).astype(
+        {"width": "float64"}
+    )

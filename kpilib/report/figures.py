@@ -37,6 +37,8 @@ __all__ = [
     "trend",
 ]
 
+#: The funnel plot names every unit up to this many; above, only units outside the limits.
+FUNNEL_NAMES_MAX = 30
 _GRADE_COLOURS = {"A": "#2a9d8f", "B": "#8ab6d6", "C": "#e76f51"}
 _HIGHLIGHT, _OTHER = "#d62828", "#6c757d"
 
@@ -150,12 +152,24 @@ def p_chart(quality_pchart: pd.DataFrame, unit_code: str) -> Figure:
     return _finish(fig, ax, f"{unit_code} 质检不合格率 p 控制图（按月）", "月份", "不合格率")
 
 
-def rank_intervals(intervals: pd.DataFrame, unit_code: str | None = None) -> Figure:
-    """Rank of each unit's pass rate with its 95 % bootstrap interval, one unit type."""
+def rank_intervals(
+    intervals: pd.DataFrame, unit_code: str | None = None, *, unit_type: str | None = None
+) -> Figure:
+    """Rank of each unit's pass rate with its 95 % bootstrap interval, one unit type.
+
+    Units are ranked among their own type (counties, centres): with ``unit_type`` only
+    that type's rows are drawn; otherwise ``intervals`` must hold one type (ValueError).
+    ``unit_code`` is highlighted.
+    """
+    if unit_type is not None:
+        intervals = intervals[intervals["unit_type"] == unit_type]
+    types = sorted(intervals["unit_type"].unique())
+    if len(types) > 1:
+        raise ValueError(f"rank intervals of several unit types {types}: pass unit_type=")
     fig, ax = _axes(height=max(3.0, 0.35 * len(intervals) + 1.5))
     if intervals.empty:
-        _no_data(ax, "无质检抽检记录")
-        title = "质检合格率排名区间"
+        _no_data(ax, "同类单位本月均无质检抽检记录")
+        title = f"{UNIT_TYPES.get(unit_type, '')}质检合格率排名区间"
     else:
         rows = intervals.sort_values("rank").reset_index(drop=True)
         y = np.arange(len(rows))
@@ -200,6 +214,7 @@ def tickets_by_stage(stages: pd.DataFrame, unit_code: str) -> Figure:
 def funnel(funnel_units: pd.DataFrame, funnel_limits: pd.DataFrame) -> Figure:
     """Funnel plot: each unit's pass rate against its inspections, 95 % and 99.8 % limits."""
     fig, ax = _axes(9, 5.5)
+    title, xlabel, ylabel = "各单位质检合格率漏斗图", "抽检数", "合格率"
     if funnel_units.empty or funnel_limits.empty:
         _no_data(ax, "无质检抽检记录")
     else:
@@ -215,13 +230,54 @@ def funnel(funnel_units: pd.DataFrame, funnel_limits: pd.DataFrame) -> Figure:
             funnel_units["pass_rate"],
             c=np.where(outside, _HIGHLIGHT, "#1d3557"),
         )
-        for row in funnel_units.itertuples():
-            ax.annotate(row.unit_name, (row.inspected, row.pass_rate), fontsize=8,
-                        xytext=(3, 3), textcoords="offset points")  # fmt: skip
+        # every unit named while they fit, beyond that only those outside the limits;
+        # units outside the limits are placed first, so they keep their names
+        named = funnel_units if len(funnel_units) <= FUNNEL_NAMES_MAX else funnel_units[outside]
+        named = named.assign(_inside=~outside[named.index]).sort_values("_inside", kind="stable")
         ax.set_ylim(max(0.0, float(funnel_units["pass_rate"].min()) - 0.15), 1.01)
         ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
         ax.legend(loc="lower right")
-    return _finish(fig, ax, "各单位质检合格率漏斗图", "抽检数", "合格率")
+        # titles first: they change the layout the labels are placed in
+        ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+        _place_labels(ax, named["inspected"], named["pass_rate"], named["unit_name"])
+    return _finish(fig, ax, title, xlabel, ylabel)
+
+
+def _place_labels(ax: plt.Axes, x: pd.Series, y: pd.Series, names: pd.Series) -> None:
+    """Name the points (x, y), first names first, with no two labels overlapping.
+
+    adjustText moves each label away from the others and from the points, with a thin
+    line back to its point; a label it could not free from an earlier one is hidden
+    (with its line), so a crowded cluster never prints names over each other.
+    """
+    from adjustText import adjust_text, get_renderer
+
+    texts = [
+        ax.text(px, py, str(name), fontsize=8, parse_math=False)
+        for px, py, name in zip(x, y, names, strict=True)
+    ]
+    if not texts:
+        return
+    _, lines = adjust_text(
+        texts,
+        x=x.to_numpy(float),
+        y=y.to_numpy(float),
+        ax=ax,
+        ensure_inside_axes=True,
+        arrowprops={"arrowstyle": "-", "color": _OTHER, "lw": 0.5},
+    )
+    renderer = get_renderer(ax.figure)
+    placed = []
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        if any(box.overlaps(other) for other in placed):
+            text.set_visible(False)
+        else:
+            placed.append(box)
+    for line in lines:
+        label = getattr(line, "patchA", None)
+        if label is not None and not label.get_visible():
+            line.set_visible(False)
 
 
 def league(headline: pd.DataFrame, unit_type: str) -> Figure:

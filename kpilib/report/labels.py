@@ -15,6 +15,7 @@ pandas' HTML, which escapes every cell.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -35,6 +36,7 @@ from kpilib.contract.schema import (
 from kpilib.duties.finance import DIFFERENCE_KINDS
 from kpilib.stats.plan import ACCEPT, REJECT, STANDARD
 from kpilib.stats.sampling import sample_size
+from kpilib.stats.switching import NAMES as SWITCHING_NAMES
 
 __all__ = [
     "CODES",
@@ -209,6 +211,19 @@ HEADERS: dict[str, str] = {
     "mean_exam_score": "平均考试成绩",
     "courses": "课程数",
     "qualification_courses": "认证课程数",
+    # training plan and the qualification base (kpilib.report.training)
+    "in_scope": "应持证人数",
+    "not_assessed": "本月未参加认证人数",
+    "assessed_share": "参加认证人数占应持证人数",
+    "qualified_share": "达标人数占应持证人数",
+    "planned": "计划人数",
+    "delivered": "实际参训人数",
+    "delivery_rate": "计划完成率",
+    "shortfall": "未完成人数",
+    "in_plan": "计划内",
+    "courses_planned": "计划课程数",
+    "courses_short": "未完成计划的课程数",
+    "unplanned": "计划外参训人数",
     "category": "费用类别",
     "in_budget": "预算内类别",
     "claims": "报销单数",
@@ -229,6 +244,7 @@ HEADERS: dict[str, str] = {
     "submitted_score": "上报指标得分",
     "recomputed_score": "复算指标得分",
     "differing_indicators": "不一致指标",
+    "differing_indicator_names": "不一致指标",
     "group": "组别",
     # revenue records against finance's booked revenue (kpilib.duties.finance)
     "staff_records": "业务侧流水数",
@@ -266,6 +282,17 @@ HEADERS: dict[str, str] = {
     "defects": "不合格数",
     "n_cochran": "Cochran样本量",
     "margin_at_n": "计划样本量的误差限(±)",
+    # GB/T 2828.1 switching rules (kpilib.stats.switching)
+    "inspection_severity": "本月检验严格度",
+    "plan_table": "方案表",
+    "switching_score": "转移得分",
+    "switching_score_next": "判定后转移得分",
+    "severity_reason": "本月严格度依据",
+    "inspection_severity_next": "下月检验严格度",
+    "next_reason": "本月批判定的后果",
+    "switched": "是否转移",
+    "clause": "依据条款",
+    "event": "本批判定与转移",
     # per-person indicator detail (kpilib.report.detail)
     "reason": "得分原因",
     "indicators": "考核指标数",
@@ -328,7 +355,7 @@ RATES = frozenset(
         "pass_rate", "ci_low", "ci_high", "fail_rate", "p_bar", "lcl", "ucl", "prev_pass_rate",
         "lower95", "upper95", "lower998", "upper998", "others_pass_rate", "agreement",
         "on_time_rate", "completeness", "timeliness_rate", "attainment_rate", "used_share",
-        "share", "quota_share", "p_best",
+        "share", "quota_share", "p_best", "delivery_rate", "assessed_share", "qualified_share",
         # business results: completions, rates and their year-on-year changes
         "revenue_completion", "ytd_revenue_completion", "revenue_yoy",
         "new_members_completion", "ytd_new_members_completion", "new_members_yoy",
@@ -372,6 +399,8 @@ CODES: dict[str, dict[str, str]] = {
         "not_submitted": "未报送",
     },
     "archive_status": ARCHIVE_STATUSES,
+    "inspection_severity": SWITCHING_NAMES,
+    "inspection_severity_next": SWITCHING_NAMES,
     "course_type": COURSE_TYPES,
     "verdict": {"lenient": "偏宽松 ⚠", "strict": "偏严格 ⚠", "consistent": "与他人一致"},
     "issue": {
@@ -417,9 +446,29 @@ def _boolean(value: object) -> str:
     return MISSING if value is None or pd.isna(value) else ("是" if bool(value) else "否")
 
 
+#: Columns whose text the library writes bilingually for the command line ("中文 (english)");
+#: a report shows the Chinese only. Names and free text from the input are never trimmed.
+BILINGUAL = {"message"}
+_ENGLISH_GLOSS = re.compile(r"\s*\((?=[^()]*[A-Za-z]{3})[^()\u3400-\u9fff]*\)")
+
+
+def chinese_only(text: object) -> object:
+    """``text`` without the parenthesised English glosses the library adds for the terminal.
+
+    >>> chinese_only("在 activity.csv 中没有此人的记录 (no row in activity.csv): 请核实 (check it)")
+    '在 activity.csv 中没有此人的记录: 请核实'
+    >>> chinese_only("合格率 (95%)"), chinese_only(None)
+    ('合格率 (95%)', None)
+    """
+    return _ENGLISH_GLOSS.sub("", text) if isinstance(text, str) else text
+
+
 def _format(column: str, values: pd.Series, rates: Iterable[str], as_text: bool) -> pd.Series:
+    if column in BILINGUAL:
+        values = values.map(chinese_only)
     if column in CODES:
-        return values.map(lambda v: CODES[column].get(v, v) if isinstance(v, str) else v)
+        named = values.map(lambda v: CODES[column].get(v, v) if isinstance(v, str) else v)
+        return named.astype(object).where(named.notna(), MISSING) if as_text else named
     if column.endswith("_fen"):
         if as_text:
             return values.map(_yuan)
@@ -489,17 +538,64 @@ def display(
     *,
     rates: Iterable[str] = (),
     headers: Mapping[str, str] | None = None,
-    empty: str = "（本月无记录）",
+    empty: str | None = "（本月无记录）",
 ) -> None:
-    """Show :func:`for_display` of ``frame`` in the notebook; a short note when it is empty."""
-    from IPython.display import Markdown
+    """Show :func:`for_display` of ``frame`` in the notebook; the note ``empty`` when it is
+    empty (nothing at all when ``empty`` is None, e.g. after a section said it does not apply).
+    """
+    from IPython.display import HTML, Markdown
     from IPython.display import display as show
 
     if frame.empty:
-        show(Markdown(markdown_text(empty)))
+        if empty is not None:
+            show(Markdown(markdown_text(empty)))
         return
-    with pd.option_context("display.max_colwidth", None, "display.max_rows", None):
-        show(for_display(frame, columns, rates=rates, headers=headers))
+    show(HTML(table_html(for_display(frame, columns, rates=rates, headers=headers))))
+
+
+def when_present(frame: pd.DataFrame, text: str) -> str | None:
+    """``text`` when ``frame`` has rows, else None: the note of a follow-up table is
+    shown only when its section applies (see :func:`display`).
+
+    >>> when_present(pd.DataFrame({"a": [1]}), "本月无迟报。"), when_present(pd.DataFrame(), "x")
+    ('本月无迟报。', None)
+    """
+    return text if len(frame) else None
+
+
+#: A displayed value that is a number (amounts, counts, rates, scores, with their unit).
+_NUMERIC_TEXT = re.compile(r"^[-+−±]?[\d,]+(\.\d+)?\s*(%|元|分|户|次|条|人|天|小时|个)?$")
+#: Longer texts (reasons, explanations) wrap; shorter cells keep to one line.
+_WRAP_FROM = 16
+
+
+def table_html(shown: pd.DataFrame) -> str:
+    """A displayed table as HTML: every value escaped, no row numbers, blanks as "—".
+
+    Numbers are right-aligned (class ``num``), long texts may wrap (class ``long``),
+    every other cell stays on one line (the page's style sheet, kpilib.report.render).
+
+    >>> page = table_html(pd.DataFrame({"名称": ["<b>甲</b>"], "得分": ["95.50"]}))
+    >>> "<td>&lt;b&gt;甲&lt;/b&gt;</td>" in page, '<td class="num">95.50</td>' in page
+    (True, True)
+    """
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    rows = []
+    for values in shown.itertuples(index=False):
+        cells = []
+        for value in values:
+            text = MISSING if value is None or value is pd.NA or value != value else str(value)
+            if _NUMERIC_TEXT.match(text):
+                cells.append(f'<td class="num">{html.escape(text)}</td>')
+            elif len(text) >= _WRAP_FROM:
+                cells.append(f'<td class="long">{html.escape(text)}</td>')
+            else:
+                cells.append(f"<td>{html.escape(text)}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<table class="dataframe kpi-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 #: Characters that are markup anywhere in a line of Markdown: backslash-escaped, or
@@ -690,7 +786,11 @@ def sampling_basis_text(
         f"## 抽样依据\n\n"
         f"- 标准：{STANDARD}\n"
         f"- 检验水平：{level}；接收质量限 AQL：{aql_text}%\n"
-        f"- 批：每个单位 {month} 已办结的工单；样本量字码查表 1，方案查表 2-A（沿箭头取所指方案）\n"
+        f"- 批：每个单位 {month} 已办结的工单；样本量字码查表 1，方案按该单位的检验严格度查表 "
+        f"2-A（正常）、2-B（加严）或 2-C（放宽），沿箭头取所指方案\n"
+        f"- 检验严格度按第9章转移规则由该单位此前各月的批判定逐月确定：正常检验下连续不超过5批中"
+        f"有2批未被接收转加严（9.3.1），加严下连续5批接收恢复正常（9.3.2），转移得分达30转放宽"
+        f"（9.3.3），放宽下一批未被接收恢复正常（9.3.4），加严下累计5批未被接收暂停检验（9.4）\n"
         f"- 方案样本量不小于批量时全检；批量为 1 时全检\n"
         f"- 抽取：各单位内简单随机不放回抽样，随机种子 {seed}，可复现；"
         f"质检员均衡随机指派，不检本人\n"

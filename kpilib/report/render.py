@@ -15,6 +15,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -46,11 +47,70 @@ _REPORT_TEMPLATE = """\
   --jp-ui-font-family: FONT_STACK;
 }
 body { max-width: 1200px; margin: 0 auto; padding: 1em 2em; }
+.kpi-page-header { border-bottom: 1px solid #ccc; margin-bottom: 1em; padding-bottom: .5em;
+  font-size: 90%; color: #444; font-family: FONT_STACK; }
+.kpi-page-header dl { display: flex; flex-wrap: wrap; gap: .2em 1.5em; margin: .4em 0 0; }
+.kpi-page-header dt { font-weight: bold; }
+.kpi-page-header dt::after { content: "："; }
+.kpi-page-header dd { margin: 0 0 0 -1.3em; }
+.kpi-page-header code { font-size: 95%; }
+.jp-RenderedHTMLCommon table.kpi-table td, .jp-RenderedHTMLCommon table.kpi-table th {
+  text-align: left; white-space: nowrap; }
+.jp-RenderedHTMLCommon table.kpi-table td.num { text-align: right; }
+.jp-RenderedHTMLCommon table.kpi-table td.long { white-space: normal; min-width: 16em; }
 </style>
 {%- endblock html_head_css -%}
+{%- block body_header -%}
+{{ super() }}
+{%- set h = resources.kpi_header -%}
+{%- if h %}
+<header class="kpi-page-header">
+<nav><a href="{{ h.index_href | e }}">← 返回本月报告目录</a></nav>
+<dl>
+<dt>单位</dt><dd>{{ h.unit | e }}</dd>
+<dt>考核月份</dt><dd>{{ h.month | e }}</dd>
+<dt>生成时间</dt><dd>{{ h.generated_at | e }}</dd>
+<dt>考核方案</dt><dd>{{ h.scheme_version | e }}</dd>
+<dt>数据指纹</dt><dd><code>{{ h.data_fingerprint | e }}</code></dd>
+</dl>
+</header>
+{%- endif %}
+{%- endblock body_header -%}
 """.replace("FONT_STACK", FONT_STACK)
 
 # --------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class PageHeader:
+    """What the top of a report page tells its reader, besides the notebook's content.
+
+    ``unit`` is the unit's name and code (or the page's subject, e.g. 部门汇总);
+    ``scheme_version`` names the scoring scheme file and its content hash;
+    ``data_fingerprint`` is the hash of the data the report read (the manifest's
+    ``data_hash``), so two pages with the same fingerprint show the same numbers.
+    The generation time is stamped when the page is rendered.
+    """
+
+    unit: str
+    month: str
+    scheme_version: str
+    data_fingerprint: str
+    index_href: str = "index.html"
+
+    def fields(self) -> dict[str, str]:
+        """The header's values for the page template, generation time included."""
+        now = datetime.now().astimezone()
+        offset = now.strftime("%z")
+        return {
+            "unit": self.unit,
+            "month": self.month,
+            "generated_at": f"{now:%Y-%m-%d %H:%M:%S}（UTC{offset[:3]}:{offset[3:]}）",
+            "scheme_version": self.scheme_version,
+            "data_fingerprint": self.data_fingerprint[:16],
+            "index_href": self.index_href,
+        }
+
 
 #: Start tags nbconvert's HTML exporter amends after rendering (see :func:`_exporter`).
 _DIV_OR_IMG = re.compile(r"<(div|img)\b([^<>]*)>", re.IGNORECASE)
@@ -140,11 +200,18 @@ def warm_up() -> None:
     _exporter().from_notebook_node(new_notebook(cells=[new_markdown_cell("# 考核")]))
 
 
-def notebook_to_html(notebook: str | Path, *, title: str, font: FontSubset | None = None) -> str:
+def notebook_to_html(
+    notebook: str | Path,
+    *,
+    title: str,
+    font: FontSubset | None = None,
+    header: PageHeader | None = None,
+) -> str:
     """Return an executed notebook as a self-contained HTML page without code.
 
     Markdown and outputs are kept; code cells' inputs, prompts and the cells
     papermill adds on failure are dropped. ``font``: see :func:`with_embedded_font`.
+    ``header``: the page's header line and link back to the index (none without it).
     """
     import nbformat
 
@@ -156,7 +223,11 @@ def notebook_to_html(notebook: str | Path, *, title: str, font: FontSubset | Non
         and "remove-cell" not in cell.metadata.get("tags", [])
     ]
     body, _ = _exporter().from_notebook_node(
-        nb, resources={"metadata": {"name": title, "path": str(Path(notebook).parent)}}
+        nb,
+        resources={
+            "metadata": {"name": title, "path": str(Path(notebook).parent)},
+            "kpi_header": header.fields() if header else None,
+        },
     )
     return with_embedded_font(body, font)
 
@@ -213,10 +284,16 @@ def run_font_text(tables: Iterable[pd.DataFrame], notebooks: Iterable[str | Path
 
 
 def render_report(
-    notebook: str | Path, html_path: str | Path, *, title: str, font: FontSubset | None = None
+    notebook: str | Path,
+    html_path: str | Path,
+    *,
+    title: str,
+    font: FontSubset | None = None,
+    header: PageHeader | None = None,
 ) -> Path:
     """Render an executed notebook to ``html_path`` (written atomically); return the path."""
-    write_text_atomic(html_path, notebook_to_html(notebook, title=title, font=font))
+    page = notebook_to_html(notebook, title=title, font=font, header=header)
+    write_text_atomic(html_path, page)
     return Path(html_path)
 
 
@@ -228,7 +305,8 @@ class IndexRow:
     """One line of the index page.
 
     ``score`` and ``grade`` are None until the scorecard provides them;
-    ``href`` is relative to the index page (None: nothing to link).
+    ``href`` is relative to the index page (None: nothing to link), and so is
+    ``actions_href``, the unit's 整改清单 workbook (None: the row has none).
     """
 
     section: str
@@ -239,6 +317,7 @@ class IndexRow:
     score: float | None = None
     grade: str | None = None
     detail: str = ""
+    actions_href: str | None = None
 
 
 _STATUS_LABELS = {
@@ -264,9 +343,18 @@ tr.stale td {{ background: #fff8e1; }}
 
 
 def index_html(
-    month: str, rows: Sequence[IndexRow], *, note: str = "", font: FontSubset | None = None
+    month: str,
+    rows: Sequence[IndexRow],
+    *,
+    note: str = "",
+    font: FontSubset | None = None,
+    workbooks: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """Return the month's index page: one table per section, every report linked."""
+    """Return the month's index page: one table per section, every report linked.
+
+    Each unit's row links its 整改清单 (``IndexRow.actions_href``); ``workbooks`` are the
+    month's other Excel files as (title, path relative to the index), listed after.
+    """
     esc = html.escape
     sections: dict[str, list[IndexRow]] = {}
     for row in rows:
@@ -276,7 +364,7 @@ def index_html(
         '<html lang="zh-CN">',
         '<head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
-        f"<title>{esc(month)} 月度考核报告 (monthly assessment reports)</title>",
+        f"<title>{esc(month)} 月度考核报告</title>",
         f"<style>{_INDEX_CSS}</style></head>",
         "<body>",
         f"<h1>{esc(month)} 月度考核报告</h1>",
@@ -287,7 +375,7 @@ def index_html(
         parts += [
             f"<h2>{esc(section)}</h2>",
             "<table><thead><tr><th>编码</th><th>名称</th><th>综合得分</th><th>等级</th>"
-            "<th>状态</th><th>报告</th></tr></thead><tbody>",
+            "<th>状态</th><th>报告</th><th>整改清单</th></tr></thead><tbody>",
         ]
         for row in section_rows:
             score = "—" if row.score is None else f"{row.score:.2f}"
@@ -295,13 +383,26 @@ def index_html(
                 f'<a href="{esc(row.href, quote=True)}">打开</a>' if row.href is not None else "—"
             )
             detail = f'<div class="detail">{esc(row.detail)}</div>' if row.detail else ""
+            actions = (
+                f'<a href="{esc(row.actions_href, quote=True)}">整改清单</a>'
+                if row.actions_href is not None
+                else "—"
+            )
             parts.append(
-                f'<tr class="{esc(row.status)}"><td>{esc(row.code)}</td><td>{esc(row.name)}</td>'
+                f'<tr class="{esc(row.status)}"><td>{esc(row.code or "—")}</td>'
+                f"<td>{esc(row.name)}</td>"
                 f'<td class="num">{score}</td><td>{esc(row.grade or "—")}</td>'
                 f'<td class="status-{esc(row.status)}">'
                 f"{esc(_STATUS_LABELS.get(row.status, row.status))}{detail}</td>"
-                f"<td>{link}</td></tr>"
+                f"<td>{link}</td><td>{actions}</td></tr>"
             )
         parts.append("</tbody></table>")
+    if workbooks:
+        parts += ["<h2>本月表格文件</h2>", "<ul>"]
+        parts += [
+            f'<li><a href="{esc(href, quote=True)}">{esc(title)}</a></li>'
+            for title, href in workbooks
+        ]
+        parts.append("<li>各单位的整改清单：见上表“整改清单”一列。</li></ul>")
     parts += ["</body>", "</html>", ""]
     return with_embedded_font("\n".join(parts), font)

@@ -89,9 +89,14 @@ class _Scored:
 # --------------------------------------------------------------------------- inputs
 
 
+def scheme_path(year: int, *, params_dir: Path = PARAMS_DIR) -> Path:
+    """Where the scoring scheme of ``year`` lives: ``params/scheme-<year>.yaml``."""
+    return params_dir / f"scheme-{year}.yaml"
+
+
 def scheme_for(year: int, *, params_dir: Path = PARAMS_DIR) -> Scheme:
     """Load ``params/scheme-<year>.yaml``; FileNotFoundError naming the file when absent."""
-    path = params_dir / f"scheme-{year}.yaml"
+    path = scheme_path(year, params_dir=params_dir)
     if not path.is_file():
         raise FileNotFoundError(f"no scoring scheme for {year}: {path} does not exist")
     return load_scheme(path)
@@ -606,6 +611,8 @@ def build_shared_results(
     aql: float = 2.5,
     level: InspectionLevel = "II",
     cache_dir: str | Path | None = None,
+    steady_production: bool = True,
+    reduced_approved: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """Compute every table the month's reports show, once.
 
@@ -624,6 +631,8 @@ def build_shared_results(
         inspection plan (:func:`kpilib.stats.plan.plan_tables`, with the month's seed).
     cache_dir : where each earlier month's validated tables and scorecard are kept
         between runs (:func:`kpilib.report.store.read_cached`); None: no cache.
+    steady_production, reduced_approved : GB/T 2828.1 9.3.3 b) and c) for the switching
+        rules of the inspection plan (``params/run.yaml`` ``sampling``; both True by default).
 
     Returns
     -------
@@ -685,6 +694,12 @@ def build_shared_results(
           :mod:`kpilib.duties.archive`.
         - ``submission_timeliness``, ``submissions_late``: :mod:`kpilib.duties.timeliness`.
         - ``qualification``, ``staff_training``: :mod:`kpilib.duties.training`.
+        - ``qualification_base``: 任职资格达标率 with its base (staff in scope, assessed,
+          not assessed; :func:`kpilib.duties.training.qualification_base`).
+        - ``training_delivery``, ``training_plan_units``: the training plan
+          (``training_plan``, optional input) against the training delivered, per unit
+          and course and per unit (:func:`kpilib.duties.training.plan_delivery`,
+          :func:`kpilib.duties.training.plan_units`).
         - ``expenses_budget``: :func:`kpilib.duties.ledger.expenses_vs_budget` with the year
           to date from the same year's months in ``data_dir``.
         - ``centre_checks``: :func:`kpilib.duties.checks.reconcile_centre_results`;
@@ -712,9 +727,10 @@ def build_shared_results(
           value, severity, message (validation warnings mapped to units, and the
           history's missing or invalid months).
         - ``notes``: key, text (texts the reports quote, e.g. the rank basis).
-        - ``sampling_plan``, ``sampling_list``, ``lot_verdicts``: next month's inspection
-          plan, its drawn records and this month's lot verdicts
-          (:func:`kpilib.stats.plan.plan_tables`).
+        - ``sampling_plan``, ``sampling_list``, ``lot_verdicts``, ``inspection_switching``:
+          next month's inspection plan, its drawn records, this month's lot verdicts and
+          each unit's inspection severity month by month from the history's lots
+          (GB/T 2828.1 switching rules, :func:`kpilib.stats.plan.plan_tables`).
     """
     as_of = data.as_of
     card = score_month(data, scheme)
@@ -767,6 +783,11 @@ def build_shared_results(
     out["qualification"] = training.qualification_attainment(data.training, data.staff)
     out["staff_training"] = training.staff_training(data.training, data.staff).join(
         names[["name"]], on="staff_id"
+    )
+    out["qualification_base"] = training.qualification_base(data.training, data.staff)
+    out["training_delivery"] = training.plan_delivery(data.training_plan, data.training, data.staff)
+    out["training_plan_units"] = training.plan_units(
+        out["training_delivery"], units=units["unit_code"]
     )
 
     year = int(data.month[:4])
@@ -842,7 +863,17 @@ def build_shared_results(
     )
     out["data_quality"] = _data_quality(data, notes)
     out["notes"] = pd.DataFrame({"key": ["rank_basis"], "text": [RANK_BASIS]})
-    out.update(plan.plan_tables(data, aql=aql, level=level))
+    # each unit's inspection severity (GB/T 2828.1 clause 9) from the history's lots
+    out.update(
+        plan.plan_tables(
+            data,
+            aql=aql,
+            level=level,
+            history=[s.data for s in scored],
+            steady=steady_production,
+            approved=reduced_approved,
+        )
+    )
     return privacy.mask_tables(out)  # numbers in any text of any table, new tables included
 
 
@@ -857,6 +888,7 @@ SHARED_TABLES = (
     "tickets_overdue", "audit_status", "audit_open", "audit_overdue", "archive_units",
     "archive_missing",
     "submission_timeliness", "submissions_late", "qualification", "staff_training",
+    "qualification_base", "training_delivery", "training_plan_units",
     "expenses_budget", "centre_checks", "revenue_duplicates", "adjustments",
     "finance_reconciliation", "finance_differences",
     "grade_distribution", "business_results", "data_quality", "notes", *plan.TABLE_NAMES,

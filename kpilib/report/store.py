@@ -24,9 +24,11 @@ from typing import Any
 
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
 
 from kpilib.errors import OutputError, RunLockedError
 from kpilib.paths import PARAMS_DIR
+from kpilib.report.exports import INTEGER_FORMAT, TEXT_FORMAT, column_layout
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 MANIFEST = "manifest.json"
@@ -184,18 +186,43 @@ def write_excel(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
     as a live formula), and text starting with one of :data:`FORMULA_PREFIXES` is
     marked quote-prefixed, so Excel keeps it text when the cell is edited. Control
     characters, which the xlsx format cannot hold, are written escaped (``\\x01``).
+    Every sheet has its header row frozen, a filter on it, and the column widths and
+    number formats of :func:`kpilib.report.exports.column_layout` (money ``0.00``,
+    shares ``0.0%``, text ``@``).
     """
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for sheet, frame in sheets.items():
             frame = frame.map(_xlsx_safe) if len(frame) else frame
             frame.to_excel(writer, sheet_name=sheet[:31], index=False)
-            for row in writer.sheets[sheet[:31]].iter_rows():
+            worksheet = writer.sheets[sheet[:31]]
+            for row in worksheet.iter_rows():
                 for cell in row:
                     if isinstance(cell.value, str):
                         cell.data_type = "s"
                         if cell.value.startswith(FORMULA_PREFIXES):
                             cell.quotePrefix = True
+            _lay_out(worksheet, frame)
     return Path(path)
+
+
+def _lay_out(worksheet: Any, frame: pd.DataFrame) -> None:
+    """Column widths and number formats (:func:`kpilib.report.exports.column_layout`),
+    the header row frozen and a filter on it."""
+    last_row = max(len(frame) + 1, 2)  # a header-only sheet keeps one row to type into
+    for number, layout in enumerate(column_layout(frame).itertuples(index=False), start=1):
+        letter = get_column_letter(number)
+        column = worksheet.column_dimensions[letter]
+        column.width = layout.width
+        column.number_format = layout.number_format  # what is typed in later, too
+        if layout.number_format in (TEXT_FORMAT, INTEGER_FORMAT):
+            continue  # written as text or whole numbers already: no style per cell
+        for (cell,) in worksheet.iter_rows(
+            min_row=2, max_row=last_row, min_col=number, max_col=number
+        ):
+            cell.number_format = layout.number_format
+    worksheet.freeze_panes = "A2"
+    if len(frame.columns):
+        worksheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{last_row}"
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -446,3 +473,40 @@ def write_cached(cache_dir: Path, name: str, key: str, value: Any) -> None:
         Path(cache_dir) / f"{name}.pickle",
         pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL),
     )
+
+
+# --------------------------------------------------------------------------- YAML params
+
+
+def read_yaml(path: str | Path) -> Any:
+    """The mapping a UTF-8 YAML file (a params file) parses into.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        Naming the file when it is absent or not valid YAML.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{path} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def write_yaml(path: str | Path, data: Mapping[str, Any], *, header: str = "") -> Path:
+    """Write ``data`` as UTF-8 YAML (keys in order, Chinese as is) atomically; return the path.
+
+    ``header`` lines are written first as ``#`` comments. The folder is created if needed.
+    """
+    import yaml
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    body = yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, width=100)
+    write_text_atomic(path, comments + body)
+    return path

@@ -44,7 +44,7 @@ import psutil
 
 from kpilib.errors import ReportError
 from kpilib.report.fonts import FontSubset
-from kpilib.report.render import render_report
+from kpilib.report.render import PageHeader, render_report
 from kpilib.report.store import replace_with, temp_path_for
 
 #: The kernel every report runs in: the ipykernel of the Python running kpilib
@@ -77,6 +77,8 @@ class ReportJob:
     cwd: Path
     #: The CJK glyphs made once for the run's pages (None: each page makes its own).
     font: FontSubset | None = None
+    #: The page's header: unit, month, scheme, data fingerprint, link to the index.
+    header: PageHeader | None = None
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,9 @@ def render_job(job: ReportJob) -> Failure | None:
     if job.html is None:
         return None
     try:
-        render_report(job.output_notebook, job.html, title=job.title, font=job.font)
+        render_report(
+            job.output_notebook, job.html, title=job.title, font=job.font, header=job.header
+        )
     except Exception as exc:
         return Failure(stage="render", ename=type(exc).__name__, evalue=str(exc))
     return None

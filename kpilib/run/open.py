@@ -66,6 +66,8 @@ def shared_results_for(
         centre_tolerance=settings.centre_results_tolerance,
         aql=settings.aql,
         level=settings.level,
+        steady_production=settings.steady_production,
+        reduced_approved=settings.reduced_approved,
         cache_dir=history_cache_for(results_dir),
     )
 

@@ -54,14 +54,16 @@ from kpilib.contract.month_data import MonthData
 from kpilib.contract.schema import TABLES, unit_type_order
 from kpilib.errors import ParameterError
 from kpilib.paths import NOTEBOOKS_DIR, RUN_SETTINGS
+from kpilib.report.actions import ACTIONS_FOLDER, workbook_href, workbook_path
 from kpilib.report.content import report_hashes, tables_read
-from kpilib.report.exports import excel_exports, headline_scores
+from kpilib.report.exports import department_workbooks, excel_exports, headline_scores
 from kpilib.report.fonts import FONT_FILE, FontSubset, font_subset
-from kpilib.report.render import IndexRow, index_html, run_font_text
-from kpilib.report.shared import SHARED_TABLES, vocabulary_for
+from kpilib.report.render import IndexRow, PageHeader, index_html, run_font_text
+from kpilib.report.shared import SHARED_TABLES, scheme_path, vocabulary_for
 from kpilib.report.store import (
     cache_key,
     check_writable,
+    file_sha256,
     input_hashes,
     library_hash,
     month_lock,
@@ -79,6 +81,7 @@ from kpilib.report.store import (
     write_results,
     write_text_atomic,
 )
+from kpilib.run.dask_executor import DaskExecutor
 from kpilib.run.executors import Executor, PapermillExecutor, ReportJob, ReportResult
 from kpilib.run.open import shared_results_for
 from kpilib.run.parameters import validate_parameters
@@ -96,9 +99,9 @@ EXECUTED_FOLDER = "notebooks"
 STAGING_FOLDER = ".staging"
 MANIFEST_VERSION = 1
 
-SECTION_DEPARTMENT = "部门汇总与抽检计划 (department)"
-SECTION_COUNTY = "县市公司 (counties)"
-SECTION_CENTRE = "中心 (centres)"
+SECTION_DEPARTMENT = "部门汇总与抽检计划"
+SECTION_COUNTY = "县市公司"
+SECTION_CENTRE = "中心"
 
 
 # --------------------------------------------------------------------------- the hand-over
@@ -510,11 +513,21 @@ def _execute_locked(
         if page is not None and result.ok and (staging / page.name).is_file():
             os.replace(staging / page.name, page)
 
-    exports = _Exports(shared, month_dir)  # written while the reports run
+    scheme_file = scheme_path(int(month[:4]))
+    scheme_version = f"{scheme_file.name}（内容校验 {file_sha256(scheme_file)[:8]}）"
+    exports = _Exports(shared, month_dir, month=month)  # written while the reports run
     font = _run_font(shared, plans, month_dir.parent / ".cache" / "fonts")
     results = _execute(
         executor,
-        [replace(p.job, font=font, html=p.job.html and staging / p.job.html.name) for p in to_run],
+        [
+            replace(
+                p.job,
+                font=font,
+                html=p.job.html and staging / p.job.html.name,
+                header=_page_header(p, entries[p.job.key], scheme_version),
+            )
+            for p in to_run
+        ],
         on_result=record,
         progress=progress,
         month=month,
@@ -526,7 +539,12 @@ def _execute_locked(
     manifest["finished_at"] = _now()
     manifest["wall_s"] = round(time.perf_counter() - started, 3)
     write_manifest(month_dir, manifest)
-    index = index_html(month, _index_rows(manifest, shared, month_dir), font=font)
+    index = index_html(
+        month,
+        _index_rows(manifest, shared, month_dir),
+        font=font,
+        workbooks=department_workbooks(manifest["exports"]),
+    )
     write_text_atomic(month_dir / INDEX, index)
     return RunOutcome(
         month_dir=month_dir,
@@ -612,40 +630,62 @@ class _Exports:
     threaded Python work that the reports' kernels need not wait for.
     """
 
-    def __init__(self, shared: Mapping[str, pd.DataFrame], month_dir: Path) -> None:
+    def __init__(self, shared: Mapping[str, pd.DataFrame], month_dir: Path, *, month: str) -> None:
         self._written: list[str] = []
         self._error: BaseException | None = None
         self._thread = threading.Thread(
-            target=self._write, args=(shared, month_dir), name="kpilib-exports", daemon=True
+            target=self._write,
+            args=(shared, month_dir, month),
+            name="kpilib-exports",
+            daemon=True,
         )
         self._thread.start()
 
-    def _write(self, shared: Mapping[str, pd.DataFrame], month_dir: Path) -> None:
+    def _write(self, shared: Mapping[str, pd.DataFrame], month_dir: Path, month: str) -> None:
+        # every unit's 整改清单 too (kpilib.report.actions), rewritten on every run so
+        # that none the index links is older than the month's data
         try:
-            for name, sheets in excel_exports(shared).items():
-                self._written.append(write_excel(month_dir / name, sheets).name)
+            for name, sheets in excel_exports(shared, month=month).items():
+                write_excel(month_dir / name, sheets)
+                self._written.append(name)
+            actions = month_dir / ACTIONS_FOLDER
+            for old in actions.glob("*.xlsx") if actions.is_dir() else ():
+                if f"{ACTIONS_FOLDER}/{old.name}" not in self._written:
+                    old.unlink()  # a unit the month no longer has
         except BaseException as exc:  # raised in the run's thread by written()
             self._error = exc
 
     def written(self) -> list[str]:
-        """The workbooks' file names, once written; raises what writing them raised."""
+        """The workbooks' paths relative to the month folder, once written; raises what
+        writing them raised."""
         self._thread.join()
         if self._error is not None:
             raise self._error
         return list(self._written)
 
 
-def default_executor(jobs: int, settings: RunSettings, *, kind: str = "warm") -> Executor:
-    """The executor of ``kpi run``: warm kernels (default) or a fresh kernel per report."""
+def default_executor(
+    jobs: int,
+    settings: RunSettings,
+    *,
+    kind: str = "warm",
+    scheduler: str | None = None,
+    shared_fs: bool = False,
+) -> Executor:
+    """The executor of ``kpi run``: warm kernels (default), a fresh kernel per report, or
+    a Dask cluster (``scheduler``: a running one's address; ``shared_fs``: its workers see
+    this machine's files). Raises SchedulerError when ``scheduler`` cannot be reached."""
     if kind == "papermill":
         return PapermillExecutor(jobs=jobs, cell_timeout=settings.cell_timeout_s)
-    if kind != "warm":
-        raise ValueError(f"executor must be 'warm' or 'papermill', got {kind!r}")
+    if kind not in ("warm", "dask"):
+        raise ValueError(f"executor must be 'warm', 'papermill' or 'dask', got {kind!r}")
     policy = KernelPolicy(
         reports_per_kernel=settings.reports_per_kernel,
         memory_limit_mb=settings.kernel_memory_mb,
         cell_timeout=settings.cell_timeout_s,
     )
+    if kind == "dask":
+        return DaskExecutor(jobs, scheduler=scheduler, policy=policy, shared_fs=shared_fs)
     return WarmKernelExecutor(jobs=jobs, policy=policy)
 
 
@@ -660,6 +700,18 @@ def _run_font(
         font = font_subset(text)
         write_cached(cache_dir, "font", key, font)
     return font
+
+
+def _page_header(plan: PlannedReport, entry: Mapping[str, Any], scheme_version: str) -> PageHeader:
+    """The header of ``plan``'s page: the unit (or the department), month, scheme, data hash."""
+    subject = f"{plan.name}（{plan.code}）" if plan.kind == "unit" else plan.name
+    return PageHeader(
+        unit=subject,
+        month=entry["parameters"]["month"],
+        scheme_version=scheme_version,
+        data_fingerprint=entry["data_hash"],
+        index_href=INDEX,
+    )
 
 
 def _execute(
@@ -689,6 +741,7 @@ def _index_rows(
     manifest: Mapping[str, Any], shared: Mapping[str, pd.DataFrame], month_dir: Path
 ) -> list[IndexRow]:
     headline = headline_scores(shared)
+    exports = set(manifest.get("exports", []))
     order = {SECTION_DEPARTMENT: 0, SECTION_COUNTY: 1, SECTION_CENTRE: 2}
     entries = sorted(
         manifest["reports"].values(), key=lambda e: (order.get(e["section"], 3), e["code"])
@@ -710,16 +763,20 @@ def _index_rows(
         if entry["kind"] == "unit" and entry["code"] in headline.index:
             score = float(headline.loc[entry["code"], "score"])
             grade = str(headline.loc[entry["code"], "grade"])
+        actions_href = None
+        if entry["kind"] == "unit" and workbook_path(entry["code"]) in exports:
+            actions_href = workbook_href(entry["code"])
         rows.append(
             IndexRow(
                 section=entry["section"],
-                code=entry["code"],
+                code=entry["code"] if entry["kind"] == "unit" else "",
                 name=entry["name"],
                 status=status,
                 href=href,
                 score=score,
                 grade=grade,
                 detail=detail,
+                actions_href=actions_href,
             )
         )
     return rows

@@ -21,6 +21,10 @@ class RunSettings:
     history_months: int = 12
     aql: float = 2.5
     level: str = "II"
+    #: GB/T 2828.1 9.3.3 b) production at a steady rate, c) reduced inspection approved by
+    #: the responsible authority (docs/methods.md §3.7); False also ends reduced (9.3.4).
+    steady_production: bool = True
+    reduced_approved: bool = True
     centre_results_tolerance: float = 0.01
     #: Warm kernels: reports a kernel runs before it is replaced, and its memory limit.
     reports_per_kernel: int = 50
@@ -56,9 +60,19 @@ def settings_from_mapping(raw: Any, *, source: str = "params/run.yaml") -> RunSe
         problems.append(f"sampling must be a mapping with aql and level, got {sampling!r}")
         sampling = {}
     problems += [
-        f"unknown setting 'sampling.{key}' (known: ['aql', 'level'])"
+        f"unknown setting 'sampling.{key}' "
+        "(known: ['aql', 'level', 'reduced_approved', 'steady_production'])"
         for key in sampling
-        if key not in ("aql", "level")
+        if key not in ("aql", "level", "reduced_approved", "steady_production")
+    ]
+    switches = {
+        key: sampling.get(key, getattr(defaults, key))
+        for key in ("steady_production", "reduced_approved")
+    }
+    problems += [
+        f"sampling.{key} must be true or false, got {value!r}"
+        for key, value in switches.items()
+        if not isinstance(value, bool)
     ]
     aql = sampling.get("aql", defaults.aql)
     if (
@@ -108,6 +122,8 @@ def settings_from_mapping(raw: Any, *, source: str = "params/run.yaml") -> RunSe
         history_months=history,
         aql=float(aql),
         level=level,
+        steady_production=bool(switches["steady_production"]),
+        reduced_approved=bool(switches["reduced_approved"]),
         centre_results_tolerance=float(tolerance),
         reports_per_kernel=chosen["reports_per_kernel"],
         kernel_memory_mb=chosen["memory_mb"],

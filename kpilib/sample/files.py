@@ -33,6 +33,7 @@ FILE_FORMATS: dict[str, tuple[str, str | None]] = {
     "tickets": (".csv", "utf-8"),
     "inspections": (".csv", "gbk"),
     "training": (".csv", "utf-8"),
+    "training_plan": (".xlsx", None),
     "submissions": (".csv", "gbk"),
     "centre_results": (".xlsx", None),
     "expenses": (".csv", "utf-8-sig"),

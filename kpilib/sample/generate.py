@@ -24,7 +24,8 @@ The parts, one module each: :mod:`~kpilib.sample.organisation` (units, seats, pe
 (targets, activity, revenue, contracts), :mod:`~kpilib.sample.service` (tickets,
 inspections), :mod:`~kpilib.sample.duties` (training, submissions, expenses, audit
 findings, centre results), :mod:`~kpilib.sample.finance` (the finance system's booked
-revenue and the differences planted in it), :mod:`~kpilib.sample.anomalies` (what is
+revenue and the differences planted in it), :mod:`~kpilib.sample.training` (the training
+plan, fitted to the training delivered), :mod:`~kpilib.sample.anomalies` (what is
 planted) and
 :mod:`~kpilib.sample.files` (the export formats).
 """
@@ -39,7 +40,16 @@ import pandas as pd
 
 from kpilib.contract.calendar import MONTH_PATTERN, months_back
 from kpilib.contract.schema import TABLES
-from kpilib.sample import anomalies, business, duties, finance, organisation, register, service
+from kpilib.sample import (
+    anomalies,
+    business,
+    duties,
+    finance,
+    organisation,
+    register,
+    service,
+    training,
+)
 from kpilib.sample.branch import Branch, presence
 from kpilib.sample.duties import EXPENSE_CATEGORIES
 from kpilib.sample.files import write_json, write_month
@@ -64,6 +74,8 @@ _STREAMS = (
     "centre_results",
     "register",  # appended: the streams before it are unchanged (spawned by position)
     "finance",  # appended likewise
+    "training_plan",  # appended likewise
+    "inspection_notes",  # appended likewise
 )
 
 
@@ -146,6 +158,13 @@ def generate(
             duplicate=facts["duplicated_revenue"],
             confirm_duplicate=m < len(month_list) - 1,
         )
+        frames["training_plan"] = training.training_plan(
+            branch,
+            presence(branch, m),
+            frames["training"],
+            frames["staff"],
+            rngs["training_plan"],
+        )
         frames["centre_results"], mismatch = duties.centre_results(
             frames, month, rngs["centre_results"]
         )
@@ -188,7 +207,10 @@ def _month_frames(
         "revenue": revenue,
         "contracts": business.contracts(b, pf, mo),
         "tickets": tickets,
-        "inspections": service.inspections(b, mo, tickets, ticket_people, rngs["inspections"]),
+        "inspections": service.inspection_notes(
+            service.inspections(b, mo, tickets, ticket_people, rngs["inspections"]),
+            rngs["inspection_notes"],
+        ),
         "training": duties.training(b, mo, rngs["training"]),
         "submissions": duties.submissions(b, mo, rngs["submissions"]),
         "expenses": duties.expenses(b, mo, rngs["expenses"]),

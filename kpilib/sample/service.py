@@ -14,6 +14,24 @@ from kpilib.sample.days import days_between
 _INSPECTIONS_PER_STAFF = 5
 _SECOND_INSPECTION = 0.10  # share of inspected tickets that a second inspector scores again
 _PASS_MARK = 80.0
+#: What an inspector writes about a failed inspection (检查意见), one or two of these.
+_FAIL_NOTES = (
+    "未按规范核实客户身份",
+    "回访记录缺失",
+    "工单办结未经客户确认",
+    "超时未说明原因",
+    "处理过程记录不完整",
+    "服务用语不规范",
+    "未按流程升级处理",
+    "答复口径与业务规定不一致",
+    "问题定位不准确，重复派单",
+    "归档材料不全",
+)
+#: A passed inspection's occasional remark.
+_PASS_NOTES = ("记录完整", "处理及时，客户认可", "个别用语可更规范", "回访及时")
+_TWO_SHORTCOMINGS = 0.3  # share of failed inspections whose note names two shortcomings
+_PHONE_IN_NOTE = 0.05  # share of failed inspections whose note carries a phone number
+_PASS_REMARKED = 0.15  # share of passed inspections with a remark
 
 
 def tickets(b: Branch, mo: Month, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
@@ -118,5 +136,34 @@ def inspections(
             "inspected_date": mo.start + (day[order] - 1),
             "score": score[order],
             "passed": score[order] >= _PASS_MARK,
+            "inspector_note": np.full(len(record), None, dtype=object),
         },
     )
+
+
+def inspection_notes(inspections: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """``inspections`` with the inspector's notes (检查意见) written in.
+
+    A failed inspection names one or two shortcomings of :data:`_FAIL_NOTES`, now and
+    then with the customer's callback number written into the note (as inspectors do);
+    a passed one is mostly blank, sometimes a short remark of :data:`_PASS_NOTES`.
+    ``rng`` is the month's own stream for the notes, so the other tables are unchanged.
+    """
+    n = len(inspections)
+    first = rng.integers(len(_FAIL_NOTES), size=n)
+    second = (first + rng.integers(1, len(_FAIL_NOTES), size=n)) % len(_FAIL_NOTES)
+    two = rng.random(n) < _TWO_SHORTCOMINGS
+    with_phone = rng.random(n) < _PHONE_IN_NOTE
+    second_digit, tail = rng.integers(3, 10, n), rng.integers(0, 10**9, n)
+    phone = [f"1{d}{t:09d}" for d, t in zip(second_digit, tail, strict=True)]
+    remark = rng.integers(len(_PASS_NOTES), size=n)
+    remarked = rng.random(n) < _PASS_REMARKED
+    notes: list[str | None] = []
+    for i, passed in enumerate(inspections["passed"].astype(bool).to_numpy()):
+        if passed:
+            notes.append(_PASS_NOTES[remark[i]] if remarked[i] else None)
+            continue
+        note = _FAIL_NOTES[first[i]] + (f"；{_FAIL_NOTES[second[i]]}" if two[i] else "")
+        notes.append(note + (f"（客户回访电话{phone[i]}未接通）" if with_phone[i] else ""))
+    note_column = pd.Series(np.array(notes, dtype=object), index=inspections.index, dtype="str")
+    return inspections.assign(inspector_note=note_column)

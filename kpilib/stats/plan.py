@@ -10,7 +10,11 @@ inspection. Each unit (county or centre, via the handling staff member's
   (:func:`draw_records`) are inspected in month M+1, each by an assigned inspector
   (:func:`assign_inspectors`).
 
-- :func:`inspection_plan` — lot size, code letter, n, Ac/Re per unit.
+- :func:`inspection_plan` — lot size, code letter, n, Ac/Re per unit, under each unit's
+  inspection severity (normal, tightened or reduced: Tables 2-A, 2-B, 2-C).
+- :func:`switching_states` — each unit's severity this month from its lot history
+  (GB/T 2828.1 clause 9, :mod:`kpilib.stats.switching`), the history replayed month by
+  month.
 - :func:`draw_records` — exactly the records to inspect, stratified by unit, seeded.
 - :func:`assign_inspectors` — a balanced random inspector per drawn record, never oneself.
 - :func:`lot_verdicts` — this month's inspections judged against the plan (接收/拒收).
@@ -27,14 +31,19 @@ Edge cases, decided here:
   AQL 10, R at AQL 0.015), where :func:`kpilib.stats.sampling.single_plan` raises. Fallback:
   the nearest plan of the same AQL column in the opposite direction, i.e. the lot is
   treated like the lots of the neighbouring code letter (A/10 → C: n 5, Ac 1, Re 2, as
-  for B; R/0.015 → P: n 800, Ac 0, Re 1, as for Q), recorded in the note.
+  for B; R/0.015 → P: n 800, Ac 0, Re 1, as for Q), recorded in the note. The same
+  fallback serves the same cells of Table 2-C and R/0.015 of Table 2-B.
+* A unit whose inspection is discontinued (GB/T 2828.1 9.4) is listed with the tightened
+  plan and the suspension in words: its records are still drawn, for the department to
+  check the corrective action, but its lots move no switching rule until the action is
+  accepted (``resumed``).
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -42,7 +51,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from kpilib.contract.schema import TABLES, unit_type_order
-from kpilib.stats import sampling
+from kpilib.stats import sampling, switching
 
 if TYPE_CHECKING:
     from kpilib.contract.month_data import MonthData
@@ -60,6 +69,7 @@ __all__ = [
     "lot_verdicts",
     "plan_tables",
     "precision",
+    "switching_states",
 ]
 
 InspectionLevel = Literal["S-1", "S-2", "S-3", "S-4", "I", "II", "III"]
@@ -67,15 +77,20 @@ InspectionLevel = Literal["S-1", "S-2", "S-3", "S-4", "I", "II", "III"]
 #: Verdicts of a lot (GB/T 2828.1: accept with at most Ac nonconforming, reject with Re or more).
 ACCEPT, REJECT = "接收", "拒收"
 #: Names of the tables :func:`plan_tables` returns (and the runner stores).
-TABLE_NAMES = ("sampling_plan", "sampling_list", "lot_verdicts")
+TABLE_NAMES = ("sampling_plan", "sampling_list", "lot_verdicts", "inspection_switching")
 #: Sheet names of ``sampling_list.xlsx``, by table name, plus the basis sheet.
 SHEETS = {
     "basis": "抽样依据",
     "sampling_plan": "抽检计划",
     "sampling_list": "抽检清单",
     "lot_verdicts": "本月批判定",
+    "inspection_switching": "检验严格度转移",
 }
-STANDARD = "GB/T 2828.1-2012（等同 ISO 2859-1:1999）正常检验一次抽样方案"
+STANDARD = (
+    "GB/T 2828.1-2012（等同 ISO 2859-1:1999）一次抽样方案，"
+    "按第9章转移规则在正常、加严、放宽检验间转移"
+)
+_TABLE_OF = {"normal": "2-A", "tightened": "2-B", "reduced": "2-C"}
 
 _TICKET = TABLES["tickets"]
 _LIST_COLUMNS = ["ticket_id", "unit_code", "staff_id", "kind", "stage", "opened_at", "closed_at"]
@@ -123,19 +138,32 @@ def _closed_tickets(tickets: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- the plan
-def _fallback(letter: str, key: str) -> tuple[str, int]:
+def _fallback(letter: str, key: str, severity: str = "normal") -> tuple[str, int]:
     """Nearest plan of column ``key`` from ``letter``, against the arrow that leaves the table."""
-    column = sampling.table_2a()[key]
-    row = sampling.LETTERS.index(letter)
+    table = {
+        "normal": sampling.table_2a,
+        "tightened": sampling.table_2b,
+        "reduced": sampling.table_2c,
+    }[severity]()
+    column = table[key]
+    row = list(table.index).index(letter)
     step = 1 if column.iloc[row] == "↑" else -1
     row += step
     while not isinstance(column.iloc[row], int | np.integer):
         row += step
-    return sampling.LETTERS[row], int(column.iloc[row])
+    return str(table.index[row]), int(column.iloc[row])
 
 
-def _unit_plan(lot: int, key: str, level: str) -> dict[str, object]:
-    """One row of :func:`inspection_plan` for a lot of ``lot`` records."""
+def _sizes(severity: str) -> dict[str, int]:
+    return {
+        "normal": sampling.SAMPLE_SIZES,
+        "tightened": sampling.TIGHTENED_SAMPLE_SIZES,
+        "reduced": sampling.REDUCED_SAMPLE_SIZES,
+    }[severity]
+
+
+def _unit_plan(lot: int, key: str, level: str, severity: str = "normal") -> dict[str, object]:
+    """One row of :func:`inspection_plan` for a lot of ``lot`` records under ``severity``."""
     if lot == 0:
         return {
             "code_letter": pd.NA,
@@ -146,17 +174,18 @@ def _unit_plan(lot: int, key: str, level: str) -> dict[str, object]:
             "full_inspection": False,
             "note": "本月无已办结工单，无需抽检",
         }
+    table = "tightened" if severity == switching.DISCONTINUED else severity
     table_lot = max(lot, 2)
     code = sampling.code_letter(table_lot, level=level)
     note = ""
     try:
-        p = sampling.single_plan(table_lot, key, level=level)
-        letter, ac, n_plan = p.letter, p.ac, sampling.SAMPLE_SIZES[p.letter]
-    except ValueError:  # level and AQL are checked before: only the two cells without a plan
-        letter, ac = _fallback(code, key)
-        n_plan = sampling.SAMPLE_SIZES[letter]
+        p = sampling.single_plan(table_lot, key, level=level, severity=table)
+        letter, ac, n_plan = p.letter, p.ac, _sizes(table)[p.letter]
+    except ValueError:  # level and AQL are checked before: only the cells without a plan
+        letter, ac = _fallback(code, key, table)
+        n_plan = _sizes(table)[letter]
         note = (
-            f"表2-A在字码{code}、AQL {key}处无方案（箭头指出表外），"
+            f"表{_TABLE_OF[table]}在字码{code}、AQL {key}处无方案（箭头指出表外或指向空格），"
             f"改用同列最近方案{letter}（n={n_plan}, Ac={ac}, Re={ac + 1}）"
         )
     full = n_plan >= lot
@@ -185,8 +214,9 @@ def inspection_plan(
     *,
     aql: float = 2.5,
     level: InspectionLevel = "II",
+    severity: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """GB/T 2828.1 normal single sampling plan per unit, the lot being its closed tickets.
+    """GB/T 2828.1 single sampling plan per unit, the lot being its closed tickets.
 
     Parameters
     ----------
@@ -194,6 +224,10 @@ def inspection_plan(
         ticket's unit is its handling staff member's ``unit_code``.
     aql : acceptance quality limit in percent, one of :data:`kpilib.stats.sampling.AQLS`.
     level : inspection level of GB/T 2828.1 Table 1.
+    severity : unit_code -> "normal", "tightened", "reduced" or "discontinued" (clause 9,
+        :func:`switching_states`); units not named, and None, are on normal inspection.
+        Normal uses Table 2-A, tightened Table 2-B, reduced Table 2-C; a discontinued
+        unit is listed with the tightened plan (9.4).
 
     Returns
     -------
@@ -207,12 +241,15 @@ def inspection_plan(
         full_inspection : bool, the whole lot is inspected (n = lot size).
         aql : float, the AQL used.
         level : str, the inspection level used.
+        inspection_severity : str, normal / tightened / reduced / discontinued.
+        plan_table : str, the table of the plan: 2-A, 2-B or 2-C.
         note : str, why a row departs from the plain table lookup ("" otherwise).
 
     Raises
     ------
     ValueError
-        Unknown level or AQL, missing columns, or tickets handled by staff not in ``staff``.
+        Unknown level, AQL or severity, missing columns, or tickets handled by staff not
+        in ``staff``.
 
     Examples
     --------
@@ -242,7 +279,18 @@ def inspection_plan(
     )
     lots = closed.groupby("unit_code").size()
     out["lot_size"] = out["unit_code"].map(lots).fillna(0).astype("int64")
-    rows = pd.DataFrame([_unit_plan(int(lot), key, level) for lot in out["lot_size"]])
+    severity = dict(severity or {})
+    bad = {u: v for u, v in severity.items() if v not in switching.NAMES}
+    if bad:
+        raise ValueError(f"severity must be one of {list(switching.NAMES)}, got {bad!r}")
+    chosen = [severity.get(u, switching.NORMAL) for u in out["unit_code"]]
+    rows = pd.DataFrame(
+        [
+            _unit_plan(int(lot), key, level, sev)
+            for lot, sev in zip(out["lot_size"], chosen, strict=True)
+        ],
+        columns=["code_letter", "letter", "n", "ac", "re", "full_inspection", "note"],
+    )
     out["code_letter"] = rows["code_letter"].astype("string")
     out["letter"] = rows["letter"].astype("string")
     out["n"] = rows["n"].astype("int64")
@@ -251,6 +299,12 @@ def inspection_plan(
     out["full_inspection"] = rows["full_inspection"].astype(bool)
     out["aql"] = float(key)
     out["level"] = level
+    out["inspection_severity"] = pd.Series(chosen, index=out.index, dtype="string")
+    out["plan_table"] = (
+        out["inspection_severity"]
+        .map(lambda v: _TABLE_OF.get(str(v), _TABLE_OF["tightened"]))
+        .astype("string")
+    )
     out["note"] = rows["note"].astype("string")
     return out
 
@@ -552,14 +606,196 @@ def default_seed(month: str) -> int:
     return int(digits)
 
 
+def _lot_input(row: pd.Series, verdict: pd.Series | None, key: str) -> dict[str, object]:
+    """What :func:`kpilib.stats.switching.step` needs of one unit's lot of the month."""
+    if verdict is None or pd.isna(verdict["verdict"]):
+        return {"accepted": None, "ac": None, "defects": None, "ac_tighter": None}
+    ac = int(verdict["ac"])
+    letter = row["letter"]
+    tighter = (
+        sampling.tighter_ac(str(letter), key)
+        if ac >= 2 and pd.notna(letter) and str(letter) in sampling.LETTERS
+        else None
+    )
+    return {
+        "accepted": verdict["verdict"] == ACCEPT,
+        "ac": ac,
+        "defects": int(verdict["defects"]),
+        "ac_tighter": tighter,
+    }
+
+
+_SWITCHING_COLUMNS = [
+    "unit_code", "month", "inspection_severity", "plan_table", "letter", "lot_size", "n", "ac",
+    "re", "defects", "verdict", "switching_score", "severity_reason", "inspection_severity_next",
+    "switching_score_next", "switched", "clause", "event",
+]  # fmt: skip
+
+
+def _replay(
+    months: Sequence[MonthData],
+    *,
+    key: str,
+    level: str,
+    approved: bool,
+    steady: bool,
+    resumed: Mapping[str, str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Replay the months (oldest first) through the switching rules.
+
+    Returns the switching table (:func:`switching_states`), and the last month's plan
+    and lot verdicts under the severities the replay gave it."""
+    if not months:
+        raise ValueError("switching needs at least one month of data")
+    ordered = sorted(months, key=lambda m: str(m.month))
+    first = str(ordered[0].month)
+    start = switching.UnitState(
+        reason=f"自{first}（所载历史的首月）起按GB/T 2828.1-2012第9.1条从正常检验开始"
+    )
+    states: dict[str, switching.UnitState] = {}
+    rows: list[dict[str, object]] = []
+    plan = verdicts = pd.DataFrame()
+    for data in ordered:
+        month = str(data.month)
+        codes = data.units["unit_code"].astype(str)
+        before = {u: states.get(u, start) for u in codes}
+        plan = inspection_plan(
+            data.tickets,
+            data.staff,
+            data.units,
+            aql=float(key),
+            level=level,
+            severity={u: st.severity for u, st in before.items()},
+        )
+        verdicts = lot_verdicts(data.inspections, data.staff, plan)
+        by_unit = verdicts.set_index("unit_code")
+        for _, row in plan.iterrows():
+            unit = str(row["unit_code"])
+            state = before[unit]
+            verdict = by_unit.loc[unit] if unit in by_unit.index else None
+            lot = _lot_input(row, verdict, key)
+            after, event = switching.step(
+                state,
+                month=month,
+                approved=approved,
+                steady=steady,
+                resumed=resumed.get(unit) == month,
+                **lot,
+            )
+            states[unit] = after
+            rows.append(
+                {
+                    "unit_code": unit,
+                    "month": month,
+                    "inspection_severity": state.severity,
+                    "plan_table": row["plan_table"],
+                    "letter": row["letter"],
+                    "lot_size": int(row["lot_size"]),
+                    "n": int(row["n"]),
+                    "ac": row["ac"],
+                    "re": row["re"],
+                    "defects": pd.NA if verdict is None else int(verdict["defects"]),
+                    "verdict": pd.NA if verdict is None else verdict["verdict"],
+                    "switching_score": state.score,
+                    "severity_reason": state.reason,
+                    "inspection_severity_next": after.severity,
+                    "switching_score_next": after.score,
+                    "switched": after.severity != state.severity,
+                    "clause": after.clause,
+                    "event": event,
+                }
+            )
+    table = pd.DataFrame(rows, columns=_SWITCHING_COLUMNS)
+    for col in ("lot_size", "n", "switching_score", "switching_score_next"):
+        table[col] = table[col].astype("int64")
+    for col in ("ac", "re", "defects"):
+        table[col] = table[col].astype("Int64")
+    table["switched"] = table["switched"].astype(bool)
+    strings = [c for c in _SWITCHING_COLUMNS if table[c].dtype == object]
+    table[strings] = table[strings].astype("string")
+    return table, plan, verdicts
+
+
+def switching_states(
+    months: Sequence[MonthData],
+    *,
+    aql: float = 2.5,
+    level: InspectionLevel = "II",
+    approved: bool = True,
+    steady: bool = True,
+    resumed: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Each unit's inspection severity month by month, GB/T 2828.1 clause 9.
+
+    The months are replayed oldest first: every unit starts at normal inspection in the
+    first month given (9.1); each month's plan uses the unit's severity (Table 2-A, 2-B or
+    2-C), its lot is judged by :func:`lot_verdicts` under that plan, and the verdict moves
+    the unit by the switching rules (:func:`kpilib.stats.switching.step`: 9.3.1 to
+    tightened, 9.3.2 back to normal, 9.3.3 to reduced on a switching score of 30, 9.3.4
+    back to normal, 9.4 discontinuation).
+
+    Parameters
+    ----------
+    months : the validated months (:func:`kpilib.contract.load.load_month`), any order.
+    aql, level : as in :func:`inspection_plan`.
+    approved : the responsible authority approves reduced inspection (9.3.3 c; False
+        also ends reduced inspection, 9.3.4 c). Default True.
+    steady : production (the units' ticket flow) is at a steady rate (9.3.3 b; False
+        also ends reduced inspection, 9.3.4 b). Default True.
+    resumed : unit_code -> month (``YYYY-MM``) in which the unit's corrective action was
+        accepted after a discontinuation (9.4): from the month after, it resumes at
+        tightened inspection.
+
+    Returns
+    -------
+    DataFrame, one row per unit and month, sorted by month then by the plan's unit order,
+    columns
+        unit_code, month : str.
+        inspection_severity : str, the severity of the month's plan: normal, tightened,
+            reduced or discontinued (Chinese names: :data:`kpilib.stats.switching.NAMES`).
+        plan_table : str, 2-A, 2-B or 2-C.
+        letter : str, code letter of the plan used (<NA> without a lot).
+        lot_size, n : int; ac, re : Int64 (<NA> without a plan), the month's plan.
+        defects : Int64, nonconforming records judged; verdict : str, 接收/拒收/<NA>.
+        switching_score : int, the switching score at the start of the month (normal only).
+        severity_reason : str, why the unit is at its severity this month (Chinese,
+            clause cited).
+        inspection_severity_next : str, the severity of the month after.
+        switching_score_next : int, the switching score after the month's lot.
+        switched : bool, the severity changes after this month.
+        clause : str, the clause of the unit's latest switch ("9.1" when none).
+        event : str, what the month's lot did, in words (Chinese, clause cited).
+
+    Raises
+    ------
+    ValueError
+        No months, unknown AQL or level.
+    """
+    key = _aql_key(aql)
+    sampling.code_letter(2, level=level)
+    table, _, _ = _replay(
+        months, key=key, level=level, approved=approved, steady=steady, resumed=dict(resumed or {})
+    )
+    return table
+
+
 def plan_tables(
     data: MonthData,
     *,
     aql: float = 2.5,
     level: InspectionLevel = "II",
     seed: int | None = None,
+    history: Sequence[MonthData] = (),
+    approved: bool = True,
+    steady: bool = True,
+    resumed: Mapping[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The month's plan tables, for the runner's shared results.
+
+    Each unit's inspection severity this month comes from its lots of the earlier months
+    in ``history`` (GB/T 2828.1 clause 9, :func:`switching_states`); the plan uses the
+    table of that severity, and says why the unit is there and what follows this month's
+    verdict.
 
     Parameters
     ----------
@@ -567,28 +803,59 @@ def plan_tables(
     aql, level : as in :func:`inspection_plan`.
     seed : seed of the draw and of the inspector assignment; None (default) →
         :func:`default_seed` of the month, so the list is reproducible.
+    history : the earlier months the runner loaded (any order; months at or after
+        ``data.month`` are ignored). Every unit starts at normal inspection in the first
+        of them (9.1), or this month when there are none.
+    approved, steady, resumed : the conditions of 9.3.3 b/c, 9.3.4 b/c and 9.4
+        (:func:`switching_states`); by default reduced inspection is approved and
+        production steady.
 
     Returns
     -------
     dict with the keys of :data:`TABLE_NAMES`:
-        ``sampling_plan`` : :func:`inspection_plan` with one more column
+        ``sampling_plan`` : :func:`inspection_plan` under this month's severities, with
             seed : int, the seed of the draw.
+            switching_score : int, the switching score at the start of the month.
+            severity_reason : str, why the unit is at this severity (clause cited).
+            inspection_severity_next : str, next month's severity.
+            next_reason : str, what this month's verdict means for next month.
         ``sampling_list`` : :func:`draw_records` with ``inspector_id`` of
             :func:`assign_inspectors`, the inspectors being everyone who inspected
             this month (<NA> throughout when nobody did).
-        ``lot_verdicts`` : :func:`lot_verdicts` of the month's inspections.
+        ``lot_verdicts`` : :func:`lot_verdicts` of the month's inspections under the
+            month's plan.
+        ``inspection_switching`` : :func:`switching_states` of the history and this month.
     """
     seed = default_seed(data.month) if seed is None else _check_seed(seed)
-    plan = inspection_plan(data.tickets, data.staff, data.units, aql=aql, level=level)
+    key = _aql_key(aql)
+    sampling.code_letter(2, level=level)
+    earlier = [m for m in history if str(m.month) < str(data.month)]
+    switched, plan, verdicts = _replay(
+        [*earlier, data],
+        key=key,
+        level=level,
+        approved=approved,
+        steady=steady,
+        resumed=dict(resumed or {}),
+    )
+    now = switched[switched["month"] == str(data.month)].set_index("unit_code")
+    units = plan["unit_code"]
+    plan = plan.assign(
+        seed=np.int64(seed),
+        switching_score=units.map(now["switching_score"]).astype("int64"),
+        severity_reason=units.map(now["severity_reason"]).astype("string"),
+        inspection_severity_next=units.map(now["inspection_severity_next"]).astype("string"),
+        next_reason=units.map(now["event"]).astype("string"),
+    )
     drawn = draw_records(data.tickets, data.staff, plan, seed=seed)
     inspectors = data.inspections["inspector_id"].dropna().unique()
     if len(inspectors):
         listed = assign_inspectors(drawn, inspectors, seed=seed)
     else:
         listed = drawn.assign(inspector_id=pd.Series(pd.NA, index=drawn.index, dtype="string"))
-    verdicts = lot_verdicts(data.inspections, data.staff, plan)
     return {
-        "sampling_plan": plan.assign(seed=np.int64(seed)),
+        "sampling_plan": plan,
         "sampling_list": listed,
         "lot_verdicts": verdicts,
+        "inspection_switching": switched,
     }

@@ -4,7 +4,12 @@ docs/methods.md §3. GB/T 2828.1-2012 is identical to ISO 2859-1:1999 (and, for 
 tables used here, to ANSI/ASQ Z1.4 and MIL-STD-105E).
 
 - :func:`code_letter` — Table 1, sample size code letters.
-- :func:`single_plan` — Table 2-A, single sampling plans for normal inspection.
+- :func:`table_2a`, :func:`table_2b`, :func:`table_2c` — Tables 2-A, 2-B and 2-C, single
+  sampling plans for normal, tightened and reduced inspection.
+- :func:`single_plan` — the single sampling plan of a lot under normal, tightened or reduced
+  inspection (the inspection severity follows the switching rules of clause 9,
+  :mod:`kpilib.stats.switching`).
+- :func:`tighter_ac` — the acceptance number one AQL step tighter (switching score, 9.3.3.2).
 - :func:`sample_size` — sample size for estimating a proportion (Cochran 1977, ch. 4).
 - :func:`allocate` — proportional or Neyman allocation over strata, integer, capped.
 - :func:`draw` — the reproducible stratified draw of the records to inspect.
@@ -28,16 +33,27 @@ from kpilib.exact import largest_remainder, to_fraction
 __all__ = [
     "AQLS",
     "LETTERS",
+    "REDUCED_SAMPLE_SIZES",
     "SAMPLE_SIZES",
+    "SEVERITIES",
+    "TIGHTENED_LETTERS",
+    "TIGHTENED_SAMPLE_SIZES",
     "SamplingPlan",
     "allocate",
     "code_letter",
     "draw",
     "sample_size",
     "single_plan",
+    "table_2a",
+    "table_2b",
+    "table_2c",
+    "tighter_ac",
 ]
 
 InspectionLevel = Literal["S-1", "S-2", "S-3", "S-4", "I", "II", "III"]
+Severity = Literal["normal", "tightened", "reduced"]
+#: Inspection severities of GB/T 2828.1 clause 9 with a table of plans: 2-A, 2-B, 2-C.
+SEVERITIES: tuple[str, ...] = ("normal", "tightened", "reduced")
 
 #: Sample size code letters in order (the standard skips I and O).
 LETTERS = "ABCDEFGHJKLMNPQR"
@@ -45,6 +61,15 @@ LETTERS = "ABCDEFGHJKLMNPQR"
 #: Sample size of each code letter (GB/T 2828.1 Table 2-A, second column).
 SAMPLE_SIZES: dict[str, int] = dict(
     zip(LETTERS, (2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800, 1250, 2000), strict=True)
+)
+#: Table 2-B (tightened) has one more row below R: code letter S, sample size 3150.
+TIGHTENED_LETTERS = LETTERS + "S"
+#: Sample size of each code letter under tightened inspection (Table 2-B, second column).
+TIGHTENED_SAMPLE_SIZES: dict[str, int] = {**SAMPLE_SIZES, "S": 3150}
+#: Sample size of each code letter under reduced inspection (Table 2-C, second column):
+#: the normal sample size two letters up, 2 for A to C.
+REDUCED_SAMPLE_SIZES: dict[str, int] = dict(
+    zip(LETTERS, (2, 2, 2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800), strict=True)
 )
 
 # --------------------------------------------------------------------------------------
@@ -113,22 +138,141 @@ def table_2a() -> pd.DataFrame:
     >>> t.loc["E", "1.0"], t.loc["F", "1.0"], t.loc["G", "1.0"], t.loc["H", "1.0"]
     (0, '↑', '↓', 1)
     """
+    return _table(_cell, LETTERS)
+
+
+# --------------------------------------------------------------------------------------
+# Table 2-B: single sampling plans, tightened inspection. Every AQL column reads, from the
+# letter of its (Ac 0, Re 1) plan downward:
+#   0/1, ↓, ↓, 1/2, 2/3, 3/4, 5/6, 8/9, 12/13, 18/19, 27/28, 41/42, then ↑,
+# with ↓ above the start letter, which is one letter below that of the same column of
+# Table 2-A (AQL 1.0: 0/1 at F under tightened, at E under normal). As in Table 2-A the two
+# largest plans (27/28, 41/42) are printed only in rows A to E. Row S (sample size 3150)
+# holds one plan, 1/2 at AQL 0.025, reached by the arrows of rows Q and R of that column;
+# its other cells are empty (no plan). Re = Ac + 1 throughout.
+# --------------------------------------------------------------------------------------
+_TIGHTENED_SEQUENCE: tuple[int | str, ...] = (0, _DOWN, _DOWN, 1, 2, 3, 5, 8, 12, 18, 27, 41)
+_ROW_S = TIGHTENED_LETTERS.index("S")
+_EMPTY = ""
+
+
+def _cell_2b(row: int, aql: str) -> int | str:
+    """Entry of Table 2-B at letter index ``row`` (A = 0 … S = 16): Ac, arrow or ``""``."""
+    if row == _ROW_S:
+        return 1 if aql == "0.025" else _EMPTY
+    k = row - (_START_ROW[aql] + 1)
+    if k < 0:
+        return _DOWN
+    if k >= len(_TIGHTENED_SEQUENCE):
+        return _UP
+    entry = _TIGHTENED_SEQUENCE[k]
+    if isinstance(entry, int) and entry > 18 and row > _LAST_ROW_ABOVE_21:
+        return _UP
+    return entry
+
+
+# --------------------------------------------------------------------------------------
+# Table 2-C: single sampling plans, reduced inspection (ISO 2859-1:1999 and GB/T 2828.1-2012,
+# where Re = Ac + 1 as in the other two tables; the gapped Ac/Re of the 1989 edition and of
+# ANSI/ASQ Z1.4 are gone). Its Ac/Re and arrows stand in the same cells as those of
+# Table 2-A; only the sample size of each letter is smaller (REDUCED_SAMPLE_SIZES).
+# --------------------------------------------------------------------------------------
+def _cell_2c(row: int, aql: str) -> int | str:
+    """Entry of Table 2-C at letter index ``row`` and column ``aql``: Ac, ``"↑"`` or ``"↓"``."""
+    return _cell(row, aql)
+
+
+def _table(cell, letters: str) -> pd.DataFrame:
     return pd.DataFrame(
-        [[_cell(i, aql) for aql in AQLS] for i in range(len(LETTERS))],
-        index=pd.Index(list(LETTERS), name="letter"),
+        [[cell(i, aql) for aql in AQLS] for i in range(len(letters))],
+        index=pd.Index(list(letters), name="letter"),
         columns=list(AQLS),
         dtype=object,
     )
 
 
+def table_2b() -> pd.DataFrame:
+    """GB/T 2828.1 Table 2-B (tightened inspection, single sampling) as printed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by code letter ``A`` … ``S`` (row S, sample size 3150, exists only in this
+        table), one column per AQL (:data:`AQLS`); each cell is the acceptance number
+        ``Ac`` (``Re = Ac + 1``) as an ``int``, ``"↑"`` / ``"↓"``, or ``""`` (an empty
+        cell of row S).
+
+    Examples
+    --------
+    >>> t = table_2b()
+    >>> t.loc["F", "1.0"], t.loc["G", "1.0"], t.loc["J", "1.0"], t.loc["N", "1.0"]
+    (0, '↓', 1, 8)
+    """
+    return _table(_cell_2b, TIGHTENED_LETTERS)
+
+
+def table_2c() -> pd.DataFrame:
+    """GB/T 2828.1 Table 2-C (reduced inspection, single sampling) as printed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by code letter ``A`` … ``R``, one column per AQL (:data:`AQLS`); each
+        cell is ``Ac`` (``Re = Ac + 1``) as an ``int``, or ``"↑"`` / ``"↓"``. The sample
+        size of each letter is :data:`REDUCED_SAMPLE_SIZES`.
+
+    Examples
+    --------
+    >>> t = table_2c()
+    >>> t.loc["K", "1.0"], t.loc["F", "1.0"], t.loc["G", "1.0"]
+    (3, '↑', '↓')
+    """
+    return _table(_cell_2c, LETTERS)
+
+
+_TABLES = {
+    "normal": (_cell, LETTERS, SAMPLE_SIZES, "2-A"),
+    "tightened": (_cell_2b, TIGHTENED_LETTERS, TIGHTENED_SAMPLE_SIZES, "2-B"),
+    "reduced": (_cell_2c, LETTERS, REDUCED_SAMPLE_SIZES, "2-C"),
+}
+
+
+def _check_severity(severity: str) -> None:
+    if severity not in _TABLES:
+        raise ValueError(f"severity must be one of {list(SEVERITIES)}, got {severity!r}")
+
+
+def tighter_ac(letter: str, aql: float | str) -> int | None:
+    """Acceptance number of Table 2-A at ``letter`` one AQL step tighter than ``aql``.
+
+    What GB/T 2828.1 clause 9.3.3.2 a) 1) asks for a plan with Ac ≥ 2: would the lot have
+    been accepted "if the AQL had been one step tighter", at the same sample size (the
+    same code letter). None when the cell holds an arrow or ``aql`` is the tightest AQL.
+
+    Examples
+    --------
+    >>> tighter_ac("K", 2.5), tighter_ac("F", 2.5), tighter_ac("J", 6.5)
+    (5, None, 7)
+    """
+    key = _aql_key(aql)
+    j = AQLS.index(key)
+    if letter not in LETTERS:
+        raise ValueError(f"letter must be one of {LETTERS!r}, got {letter!r}")
+    if j == 0:
+        return None
+    entry = _cell(LETTERS.index(letter), AQLS[j - 1])
+    return entry if isinstance(entry, int) else None
+
+
 @dataclass(frozen=True)
 class SamplingPlan:
-    """A single sampling plan of GB/T 2828.1 (normal inspection).
+    """A single sampling plan of GB/T 2828.1 (normal, tightened or reduced inspection).
 
     Attributes
     ----------
     letter : str
-        Code letter of the plan actually used (after following the arrows of Table 2-A).
+        Code letter of the plan actually used (after following the arrows of Table 2-A,
+        2-B or 2-C).
     n : int
         Number of units to inspect; the lot size when ``full_inspection``.
     ac, re : int
@@ -200,28 +344,37 @@ def _aql_key(aql: float | str) -> str:
     raise ValueError(f"aql must be one of the AQLs of GB/T 2828.1 {AQLS}, got {aql!r}")
 
 
-def single_plan(lot_size: int, aql: float | str, *, level: InspectionLevel = "II") -> SamplingPlan:
-    """Single sampling plan for normal inspection, GB/T 2828.1 Tables 1 and 2-A.
+def single_plan(
+    lot_size: int,
+    aql: float | str,
+    *,
+    level: InspectionLevel = "II",
+    severity: Severity = "normal",
+) -> SamplingPlan:
+    """Single sampling plan of a lot, GB/T 2828.1 Table 1 and Table 2-A, 2-B or 2-C.
 
-    The code letter comes from Table 1; the arrows of Table 2-A are followed to the plan
-    they point to, whose letter and sample size are used. When that sample size equals or
+    The code letter comes from Table 1; the arrows of the table of ``severity`` (2-A
+    normal, 2-B tightened, 2-C reduced) are followed to the plan they point to, whose
+    letter and sample size (of that table) are used. When that sample size equals or
     exceeds the lot size, the whole lot is inspected (``full_inspection``, ``n`` = lot
     size; ``ac``/``re`` are those of the plan).
 
-    Two cells of Table 2-A hold an arrow that points out of the table: code letter A at
-    AQL 10 (↑, no plan above) and code letter R at AQL 0.015 (↓, no plan below). The
-    standard gives no plan for them, so this function raises rather than invent one;
-    choose another AQL or inspection level.
+    Some cells hold an arrow that points out of the table (Table 2-A and 2-C: code letter
+    A at AQL 10 ↑, R at AQL 0.015 ↓; Table 2-B: R at AQL 0.015 ↓ to an empty cell of
+    row S). The standard gives no plan for them, so this function raises rather than
+    invent one; choose another AQL or inspection level.
 
     Parameters
     ----------
     lot_size : int
         Number of units in the lot, at least 2.
     aql : float or str
-        Acceptance quality limit, one of the 26 columns of Table 2-A (0.010 … 1000),
+        Acceptance quality limit, one of the 26 columns of the tables (0.010 … 1000),
         e.g. ``2.5`` or ``"2.5"``.
     level : {"S-1", "S-2", "S-3", "S-4", "I", "II", "III"}
         Inspection level.
+    severity : {"normal", "tightened", "reduced"}
+        Inspection severity (GB/T 2828.1 clause 9), which selects the table.
 
     Returns
     -------
@@ -231,29 +384,40 @@ def single_plan(lot_size: int, aql: float | str, *, level: InspectionLevel = "II
     Raises
     ------
     ValueError
-        Unknown level or AQL, lot size below 2, or one of the two cells without a plan.
+        Unknown level, AQL or severity, lot size below 2, or a cell without a plan.
 
     Examples
     --------
     >>> single_plan(60, 2.5)
     SamplingPlan(letter='F', n=20, ac=1, re=2, full_inspection=False)
+    >>> single_plan(60, 2.5, severity="tightened")
+    SamplingPlan(letter='G', n=32, ac=1, re=2, full_inspection=False)
+    >>> single_plan(60, 2.5, severity="reduced")
+    SamplingPlan(letter='F', n=8, ac=1, re=2, full_inspection=False)
     >>> single_plan(5, 1.0)
     SamplingPlan(letter='E', n=5, ac=0, re=1, full_inspection=True)
     """
+    _check_severity(severity)
     key = _aql_key(aql)
     letter = code_letter(lot_size, level=level)
-    row = LETTERS.index(letter)
-    entry = _cell(row, key)
+    cell, letters, sizes, name = _TABLES[severity]
+    row = letters.index(letter)
+    entry = cell(row, key)
     while not isinstance(entry, int):
-        row += 1 if entry == _DOWN else -1
-        if not 0 <= row < len(LETTERS):
+        if entry == _EMPTY:
             raise ValueError(
-                f"GB/T 2828.1 Table 2-A has no plan for code letter {letter!r} at AQL {key}: "
+                f"GB/T 2828.1 Table {name} has no plan for code letter {letter!r} at AQL {key}: "
+                "the arrow points to an empty cell; choose another AQL or level"
+            )
+        row += 1 if entry == _DOWN else -1
+        if not 0 <= row < len(letters):
+            raise ValueError(
+                f"GB/T 2828.1 Table {name} has no plan for code letter {letter!r} at AQL {key}: "
                 f"the arrow ({entry}) points out of the table; choose another AQL or level"
             )
-        entry = _cell(row, key)
-    used = LETTERS[row]
-    n = SAMPLE_SIZES[used]
+        entry = cell(row, key)
+    used = letters[row]
+    n = sizes[used]
     full = n >= lot_size
     return SamplingPlan(
         letter=used, n=int(lot_size) if full else n, ac=entry, re=entry + 1, full_inspection=full
