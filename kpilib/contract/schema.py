@@ -723,7 +723,8 @@ def typed_frame(table_name: str, rows: Iterable[tuple] = ()) -> pd.DataFrame:
     """A canonical table as loaded, from tuples in the contract's column order.
 
     For building months in memory (tests, examples) with the dtypes of
-    :data:`LOADED_DTYPES`.
+    :data:`LOADED_DTYPES`. Trailing optional columns may be left out of a tuple: they
+    are blank, as when a file leaves them out.
 
     Examples
     --------
@@ -731,7 +732,14 @@ def typed_frame(table_name: str, rows: Iterable[tuple] = ()) -> pd.DataFrame:
     ['str', 'str', 'str']
     """
     table = TABLES[table_name]
-    frame = pd.DataFrame(list(rows), columns=table.column_names)
+    width = len(table.columns)
+    full = []
+    for row in rows:
+        row = tuple(row)
+        if len(row) < width and all(col.optional for col in table.columns[len(row) :]):
+            row += (None,) * (width - len(row))
+        full.append(row)
+    frame = pd.DataFrame(full, columns=table.column_names)
     return frame.astype({col.name: LOADED_DTYPES[col.kind] for col in table.columns})
 
 
