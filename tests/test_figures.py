@@ -295,3 +295,37 @@ def test_rank_intervals_draw_one_unit_type_only(shared):
     centres = both[both["unit_type"] == "centre"]
     assert names == {f"{n}（{c}）" for n, c in zip(centres["unit_name"], centres["unit_code"])}
     assert "中心" in fig.axes[0].get_title()
+
+
+def _ranked(units: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit_code": [f"X{i:03d}" for i in range(1, units + 1)],
+            "unit_name": [f"县{i}" for i in range(1, units + 1)],
+            "unit_type": "county",
+            "rank": [float(i) for i in range(1, units + 1)],
+            "rank_low": [float(max(1, i - 2)) for i in range(1, units + 1)],
+            "rank_high": [float(min(units, i + 2)) for i in range(1, units + 1)],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected_first"),
+    [("X001", 1), ("X030", 23), ("X060", 46), ("X999", 1)],
+)
+def test_a_unit_report_draws_the_ranks_around_the_unit(unit, expected_first):
+    """60 counties, window 15: the 15 ranks centred on the unit (clipped at either end),
+    and the title says how many there are in all."""
+    fig = figures.rank_intervals(_ranked(60), unit, window=15)
+    names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert names == [f"县{i}（X{i:03d}）" for i in range(expected_first, expected_first + 15)]
+    assert fig.axes[0].get_title().endswith("：60个中排名相邻的15个")
+
+
+def test_a_window_wider_than_the_league_draws_it_all():
+    fig = figures.rank_intervals(_ranked(12), "X005", window=15)
+    assert len(fig.axes[0].get_yticklabels()) == 12
+    assert "排名相邻" not in fig.axes[0].get_title()
+    with pytest.raises(ValueError, match="window=0"):
+        figures.rank_intervals(_ranked(12), "X005", window=0)

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 
 from kpilib.contract.load import load_month
-from kpilib.report.shared import build_shared_results, scheme_for
+from kpilib.errors import InputError
+from kpilib.report.shared import build_shared_results, scheme_for, vocabulary_for
+from kpilib.run.open import validated_month
 from kpilib.sample.generate import generate
 
 MONTH = "2026-10"
@@ -65,3 +67,25 @@ def test_a_damaged_cache_entry_is_recomputed_not_trusted(sample, tmp_path):
     again = _build(sample, cache)
     pd.testing.assert_frame_equal(again["history_units"], reference["history_units"])
     assert (cache / "2026-09.pickle").read_bytes() != b"garbage"
+
+
+def test_the_validated_month_is_reused_until_one_of_its_files_changes(sample, tmp_path):
+    """``kpi run`` validates the report month once per version of its files: the cached
+    tables equal a fresh load's, a changed file is read again, a bad one is refused."""
+    data = tmp_path / "data"
+    shutil.copytree(sample, data)
+    cache = tmp_path / "validated"
+    first = validated_month(data, MONTH, cache_dir=cache)
+    stored = (cache / f"{MONTH}.pickle").stat().st_mtime_ns
+    again = validated_month(data, MONTH, cache_dir=cache)
+    assert (cache / f"{MONTH}.pickle").stat().st_mtime_ns == stored
+    fresh = load_month(data, MONTH, vocabulary=vocabulary_for(MONTH))
+    assert first.warnings == again.warnings == fresh.warnings
+    for name, table in fresh.tables().items():
+        pd.testing.assert_frame_equal(again.tables()[name], table)
+
+    units = data / MONTH / "units.csv"
+    units.write_bytes(units.read_bytes() + "X99,,县市公司\n".encode())  # a unit row without a name
+    with pytest.raises(InputError, match="units.csv"):
+        validated_month(data, MONTH, cache_dir=cache)
+    assert (cache / f"{MONTH}.pickle").stat().st_mtime_ns == stored  # never cached

@@ -24,7 +24,14 @@ import pytest
 
 from kpilib import __version__
 from kpilib.cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK, run_command
-from kpilib.report.store import MANIFEST, library_hash, notebook_hash, read_result, write_excel
+from kpilib.report.store import (
+    MANIFEST,
+    inputs_digest,
+    library_hash,
+    notebook_hash,
+    read_result,
+    write_excel,
+)
 from kpilib.run.executors import ReportResult
 from kpilib.run.runner import INDEX, plan_reports
 from kpilib.sample.generate import generate
@@ -158,9 +165,12 @@ def test_manifest_records_hashes_version_duration_and_parameters(runs, sample):
     entry = manifest["reports"]["unit_X01"]
     files = sorted((sample / MONTH).iterdir())
     expected = {f"{MONTH}/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-    inputs = {k: v for k, v in entry["input_hashes"].items() if k.startswith(MONTH)}
+    inputs = {k: v for k, v in manifest["input_hashes"].items() if k.startswith(MONTH)}
     assert inputs == expected
-    assert any(k.startswith("params/") for k in entry["input_hashes"])
+    assert any(k.startswith("params/") for k in manifest["input_hashes"])
+    # each entry names the set of inputs it was made from by one digest, not a copy
+    assert entry["inputs_digest"] == inputs_digest(manifest["input_hashes"])
+    assert "input_hashes" not in entry
     assert entry["kpilib_version"] == __version__
     assert entry["kpilib_hash"] == runs["library_hash"]
     assert entry["notebook_hash"] == notebook_hash(runs["notebooks"] / "unit_report.ipynb")

@@ -3,7 +3,9 @@
 Every chart has a Chinese title and axis labels drawn in the CJK font the project
 ships (:func:`kpilib.report.fonts.use_cjk_font`) on seaborn's ``whitegrid`` style. Figures
 are closed in pyplot before they are returned, so a notebook cell that ends with one
-shows it exactly once (as an embedded PNG).
+shows it exactly once (as an embedded PNG). The charts of one axes have a fixed plot
+area and no layout engine: they are meant to be shown or saved with a tight bounding box
+(``bbox_inches="tight"``, as the notebook display does), which takes in long labels.
 
 Names and notes come from the month's files, so no text of a chart is read as
 mathtext or TeX: :func:`_finish` makes every text of the figure literal (:func:`_literal`),
@@ -24,6 +26,7 @@ from kpilib.contract.schema import TICKET_STAGES, UNIT_TYPES
 from kpilib.report.fonts import use_cjk_font
 
 __all__ = [
+    "UNIT_RANK_WINDOW",
     "budget",
     "business",
     "funnel",
@@ -37,6 +40,8 @@ __all__ = [
     "trend",
 ]
 
+#: A unit's report draws this many ranks around the unit (all of them when there are fewer).
+UNIT_RANK_WINDOW = 15
 #: The funnel plot names every unit up to this many; above, only units outside the limits.
 FUNNEL_NAMES_MAX = 30
 _GRADE_COLOURS = {"A": "#2a9d8f", "B": "#8ab6d6", "C": "#e76f51"}
@@ -48,7 +53,12 @@ def _axes(width: float = 8.0, height: float = 4.2) -> tuple[Figure, plt.Axes]:
 
     sns.set_theme(style="whitegrid", context="notebook")
     use_cjk_font()
-    fig, ax = plt.subplots(figsize=(width, height), layout="constrained", dpi=96)
+    # No layout engine: the display's tight bounding box (the inline backend's
+    # default, and what ``savefig(bbox_inches="tight")`` does) already takes in every
+    # label, and a layout engine on top of it would lay the figure out three more times:
+    # it was a third of a report's time.
+    fig, ax = plt.subplots(figsize=(width, height), dpi=96)
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.12, top=0.9)
     return fig, ax
 
 
@@ -153,25 +163,39 @@ def p_chart(quality_pchart: pd.DataFrame, unit_code: str) -> Figure:
 
 
 def rank_intervals(
-    intervals: pd.DataFrame, unit_code: str | None = None, *, unit_type: str | None = None
+    intervals: pd.DataFrame,
+    unit_code: str | None = None,
+    *,
+    unit_type: str | None = None,
+    window: int | None = None,
 ) -> Figure:
     """Rank of each unit's pass rate with its 95 % bootstrap interval, one unit type.
 
     Units are ranked among their own type (counties, centres): with ``unit_type`` only
     that type's rows are drawn; otherwise ``intervals`` must hold one type (ValueError).
-    ``unit_code`` is highlighted.
+    ``unit_code`` is highlighted. With ``window`` and more units than that, only the
+    ``window`` ranks around ``unit_code`` are drawn (a unit's report at a provincial
+    scale: its neighbours, not a chart of hundreds of rows), and the title says so.
     """
+    if window is not None and window < 1:
+        raise ValueError(f"window={window!r}: give at least 1 row, or None for all")
     if unit_type is not None:
         intervals = intervals[intervals["unit_type"] == unit_type]
     types = sorted(intervals["unit_type"].unique())
     if len(types) > 1:
         raise ValueError(f"rank intervals of several unit types {types}: pass unit_type=")
-    fig, ax = _axes(height=max(3.0, 0.35 * len(intervals) + 1.5))
-    if intervals.empty:
+    rows = intervals.sort_values("rank", kind="stable").reset_index(drop=True)
+    peers = len(rows)
+    if window is not None and peers > window:
+        own = np.flatnonzero(rows["unit_code"].to_numpy() == unit_code)
+        centre = int(own[0]) if len(own) else 0
+        first = min(max(0, centre - window // 2), peers - window)
+        rows = rows.iloc[first : first + window].reset_index(drop=True)
+    fig, ax = _axes(height=max(3.0, 0.35 * len(rows) + 1.5))
+    if rows.empty:
         _no_data(ax, "同类单位本月均无质检抽检记录")
         title = f"{UNIT_TYPES.get(unit_type, '')}质检合格率排名区间"
     else:
-        rows = intervals.sort_values("rank").reset_index(drop=True)
         y = np.arange(len(rows))
         colours = [_HIGHLIGHT if u == unit_code else "#1d3557" for u in rows["unit_code"]]
         ax.hlines(y, rows["rank_low"], rows["rank_high"], colors=colours, lw=3)
@@ -182,6 +206,8 @@ def rank_intervals(
         ax.invert_yaxis()
         kind = UNIT_TYPES.get(rows["unit_type"].iloc[0], "")
         title = f"{kind}质检合格率排名及95%区间（自助法）"
+        if len(rows) < peers:
+            title += f"：{peers}个中排名相邻的{len(rows)}个"
     return _finish(fig, ax, title, "排名（1 = 合格率最高）", "单位")
 
 

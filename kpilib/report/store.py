@@ -316,6 +316,16 @@ def notebook_hash(path: str | Path) -> str:
 # --------------------------------------------------------------------------- manifest
 
 
+def inputs_digest(inputs: Mapping[str, str]) -> str:
+    """One SHA-256 over a run's input hashes (``input_hashes``), for each report entry.
+
+    The manifest lists the file hashes once, at its top; an entry carries this digest
+    of the set it was made from, so 3,000 entries do not repeat 200 hashes each.
+    """
+    text = json.dumps(sorted(inputs.items()), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def write_manifest(month_dir: Path, manifest: Mapping[str, Any]) -> None:
     """Write ``manifest.json`` of ``month_dir`` (atomically)."""
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"

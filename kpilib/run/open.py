@@ -16,7 +16,7 @@ import pandas as pd
 
 from kpilib.contract.load import load_month
 from kpilib.contract.month_data import MonthData
-from kpilib.paths import RUN_SETTINGS, from_project
+from kpilib.paths import PARAMS_DIR, RUN_SETTINGS, from_project
 from kpilib.report.results import Results
 from kpilib.report.shared import (
     SHARED_TABLES,
@@ -25,9 +25,14 @@ from kpilib.report.shared import (
     vocabulary_for,
 )
 from kpilib.report.store import (
+    cache_key,
+    library_hash,
+    month_input_hashes,
+    read_cached,
     read_fingerprint,
     result_path,
     results_fingerprint,
+    write_cached,
     write_fingerprint,
     write_results,
 )
@@ -40,6 +45,44 @@ def history_cache_for(results_dir: Path) -> Path:
     """Where earlier months' scored inputs are cached: ``OUT/.cache/history`` for
     results in ``OUT/YYYY-MM/data`` (shared by every month of that output folder)."""
     return Path(results_dir).resolve().parent.parent / ".cache" / "history"
+
+
+def validated_month(data_dir: str | Path, month: str, *, cache_dir: Path | None) -> MonthData:
+    """:func:`~kpilib.contract.load.load_month` of ``month``, with the year's vocabulary,
+    reused from ``cache_dir`` while the month's files, ``params/`` and the library code
+    are the ones it was validated from (reading and checking the files is seconds a month;
+    the pickle is milliseconds). A month that fails validation is never cached.
+
+    Raises
+    ------
+    InputError, ValueError
+        As :func:`~kpilib.contract.load.load_month`.
+    """
+    data_dir = Path(data_dir)
+    vocabulary = vocabulary_for(month)
+    key = ""
+    if cache_dir is not None and (data_dir / month).is_dir():
+        key = cache_key(
+            {
+                "inputs": month_input_hashes(data_dir / month),
+                # the vocabulary comes from the scheme under params/ (its repr holds
+                # sets, whose order changes from one process to the next)
+                "params": month_input_hashes(PARAMS_DIR),
+                "kpilib": library_hash(),
+            }
+        )
+        cached = read_cached(cache_dir, month, key)
+        if isinstance(cached, MonthData):
+            return cached
+    data = load_month(data_dir, month, vocabulary=vocabulary)
+    if key:
+        write_cached(cache_dir, month, key, data)
+    return data
+
+
+def validated_cache_for(out_dir: Path) -> Path:
+    """Where validated months are cached: ``OUT/.cache/validated`` (beside the history)."""
+    return Path(out_dir).resolve() / ".cache" / "validated"
 
 
 def shared_results_for(

@@ -49,7 +49,6 @@ import pandas as pd
 from tqdm import tqdm
 
 from kpilib import __version__
-from kpilib.contract.load import load_month
 from kpilib.contract.month_data import MonthData
 from kpilib.contract.schema import TABLES, unit_type_order
 from kpilib.errors import ParameterError
@@ -59,12 +58,13 @@ from kpilib.report.content import report_hashes, tables_read
 from kpilib.report.exports import department_workbooks, excel_exports, headline_scores
 from kpilib.report.fonts import FONT_FILE, FontSubset, font_subset
 from kpilib.report.render import IndexRow, PageHeader, index_html, run_font_text
-from kpilib.report.shared import SHARED_TABLES, scheme_path, vocabulary_for
+from kpilib.report.shared import SHARED_TABLES, scheme_path
 from kpilib.report.store import (
     cache_key,
     check_writable,
     file_sha256,
     input_hashes,
+    inputs_digest,
     library_hash,
     month_lock,
     notebook_hash,
@@ -83,7 +83,7 @@ from kpilib.report.store import (
 )
 from kpilib.run.dask_executor import DaskExecutor
 from kpilib.run.executors import Executor, PapermillExecutor, ReportJob, ReportResult
-from kpilib.run.open import shared_results_for
+from kpilib.run.open import shared_results_for, validated_cache_for, validated_month
 from kpilib.run.parameters import validate_parameters
 from kpilib.run.settings import RunSettings, load_run_settings
 from kpilib.run.warm import KernelPolicy, WarmKernelExecutor
@@ -218,6 +218,10 @@ def validate_plan(plans: Iterable[PlannedReport]) -> None:
 # --------------------------------------------------------------------------- manifest
 
 
+#: The manifest is rewritten at most this often while reports finish (and once at the end).
+MANIFEST_WRITE_INTERVAL_S = 1.0
+
+
 def _fingerprint(entry: Mapping[str, Any]) -> tuple[Any, ...]:
     """What a report is made from: the data it reads (not the whole month's inputs, so
     that a change touching one unit reruns that unit's report only), code, notebook and
@@ -338,7 +342,7 @@ def prepare_run(
     month_dir = out_dir / month
     settings = load_run_settings(RUN_SETTINGS)
     check_writable(month_dir)
-    data = load_month(data_dir, month, vocabulary=vocabulary_for(month))
+    data = validated_month(data_dir, month, cache_dir=validated_cache_for(out_dir))
     plans = plan_reports(
         data,
         data_dir=data_dir,
@@ -357,6 +361,7 @@ def _manifest_entries(
     month_dir = prepared.month_dir
     notebooks = {p.job.notebook for p in prepared.plans}
     nb_hashes = {notebook: notebook_hash(notebook) for notebook in notebooks}
+    digest = inputs_digest(inputs)
     return {
         p.job.key: {
             "key": p.job.key,
@@ -368,7 +373,7 @@ def _manifest_entries(
             "notebook": p.job.notebook.name,
             "notebook_hash": nb_hashes[p.job.notebook],
             "parameters": dict(p.job.parameters),
-            "input_hashes": inputs,
+            "inputs_digest": digest,
             "data_hash": data_hashes[p.code if p.kind == "unit" else ""],
             "kpilib_version": __version__,
             "kpilib_hash": lib_hash,
@@ -502,37 +507,54 @@ def _execute_locked(
     staging.mkdir(parents=True)
     pages = {p.job.key: p.job.html for p in to_run}
 
-    def record(result: ReportResult) -> None:
-        # Old page gone, then the manifest, then the new page: whenever the run is
+    finished: list[ReportResult] = []  # recorded in memory, not yet in manifest.json
+    last_write = [0.0]
+
+    def flush() -> None:
+        # Old pages gone, then the manifest, then the new pages: whenever the run is
         # killed, every page on display is one the manifest records as current.
-        page = pages[result.key]
-        if page is not None:
-            page.unlink(missing_ok=True)
-        previous[result.key] = {**entries[result.key], **_result_fields(result)}
+        for result in finished:
+            page = pages[result.key]
+            if page is not None:
+                page.unlink(missing_ok=True)
         write_manifest(month_dir, manifest)
-        if page is not None and result.ok and (staging / page.name).is_file():
-            os.replace(staging / page.name, page)
+        last_write[0] = time.monotonic()
+        for result in finished:
+            page = pages[result.key]
+            if page is not None and result.ok and (staging / page.name).is_file():
+                os.replace(staging / page.name, page)
+        finished.clear()
+
+    def record(result: ReportResult) -> None:
+        previous[result.key] = {**entries[result.key], **_result_fields(result)}
+        finished.append(result)
+        # at thousands of reports, a rewrite per report would be the run's bottleneck
+        if time.monotonic() - last_write[0] >= MANIFEST_WRITE_INTERVAL_S:
+            flush()
 
     scheme_file = scheme_path(int(month[:4]))
     scheme_version = f"{scheme_file.name}（内容校验 {file_sha256(scheme_file)[:8]}）"
     exports = _Exports(shared, month_dir, month=month)  # written while the reports run
     font = _run_font(shared, plans, month_dir.parent / ".cache" / "fonts")
-    results = _execute(
-        executor,
-        [
-            replace(
-                p.job,
-                font=font,
-                html=p.job.html and staging / p.job.html.name,
-                header=_page_header(p, entries[p.job.key], scheme_version),
-            )
-            for p in to_run
-        ],
-        on_result=record,
-        progress=progress,
-        month=month,
-        deadline=deadline,
-    )
+    try:
+        results = _execute(
+            executor,
+            [
+                replace(
+                    p.job,
+                    font=font,
+                    html=p.job.html and staging / p.job.html.name,
+                    header=_page_header(p, entries[p.job.key], scheme_version),
+                )
+                for p in to_run
+            ],
+            on_result=record,
+            progress=progress,
+            month=month,
+            deadline=deadline,
+        )
+    finally:
+        flush()
     shutil.rmtree(staging, ignore_errors=True)
 
     manifest["exports"] = exports.written()
