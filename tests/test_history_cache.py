@@ -86,6 +86,6 @@ def test_the_validated_month_is_reused_until_one_of_its_files_changes(sample, tm
 
     units = data / MONTH / "units.csv"
     units.write_bytes(units.read_bytes() + "X99,,县市公司\n".encode())  # a unit row without a name
-    with pytest.raises(InputError, match="units.csv"):
+    with pytest.raises(InputError, match=r"units\.csv"):
         validated_month(data, MONTH, cache_dir=cache)
     assert (cache / f"{MONTH}.pickle").stat().st_mtime_ns == stored  # never cached
