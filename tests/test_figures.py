@@ -329,3 +329,30 @@ def test_a_window_wider_than_the_league_draws_it_all():
     assert "排名相邻" not in fig.axes[0].get_title()
     with pytest.raises(ValueError, match="window=0"):
         figures.rank_intervals(_ranked(12), "X005", window=0)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    return Image.open(io.BytesIO(data)).size
+
+
+def test_png_once_is_the_tight_picture_drawn_once(shared):
+    """What the warm kernels display: the same size as matplotlib's own tight bounding
+    box (the reference, ``savefig(bbox_inches="tight")``) within the two pixels of rounding."""
+    fig = figures.trend(shared["history_units"], "X01")
+    reference = io.BytesIO()
+    fig.savefig(reference, format="png", bbox_inches="tight")
+    once = figures.png_once(fig)
+    (w, h), (rw, rh) = _png_size(once), _png_size(reference.getvalue())
+    assert abs(w - rw) <= 2 and abs(h - rh) <= 2  # edges rounded outwards
+
+
+def test_png_once_saves_a_figure_whose_labels_leave_the_canvas_the_usual_way():
+    fig = figures.rank_intervals(_ranked(3).assign(unit_name="很长的单位名称" * 12), "X001")
+    reference = io.BytesIO()
+    fig.savefig(reference, format="png", bbox_inches="tight")
+    once = figures.png_once(fig)
+    assert _png_size(once) == _png_size(reference.getvalue())
+    assert _png_size(once)[0] > fig.get_size_inches()[0] * fig.dpi  # grown, not clipped
+    assert figures.png_once(Figure()) is None

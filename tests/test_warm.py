@@ -10,12 +10,15 @@ records on a fresh kernel started by the Papermill executor.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from PIL import Image
 
 from kpilib.run.executors import PapermillExecutor, ReportJob
 from kpilib.run.warm import KernelPolicy, WarmKernelExecutor
@@ -45,6 +48,8 @@ os.chdir("/")
 """
 
 PROBE = """\
+import base64
+import io
 import json
 import os
 import warnings
@@ -268,3 +273,31 @@ def test_kernels_started_ahead_run_the_reports_and_are_stopped_when_unused(tmp_p
     unused.close()  # the run stopped before its reports (e.g. the shared results failed)
     kernel.wait(timeout=30)
     assert _kernels() == []
+
+
+def test_a_warm_kernel_shows_a_figure_drawn_once_as_the_reference_shows_it(tmp_path):
+    """Warm kernels display figures with kpilib.report.figures.png_once: the picture has
+    the size of the inline backend's tight one (the papermill executor's fresh kernel)."""
+    chart = (
+        "import matplotlib.pyplot as plt\n"
+        "fig, ax = plt.subplots(figsize=(6, 3))\n"
+        "ax.plot([1, 2, 3], [3, 1, 2])\n"
+        "plt.close(fig)\n"
+        'ax.set_title("考核得分趋势")\n'
+        "fig"
+    )
+    notebook = _notebook(tmp_path, "chart", chart)
+    cold, warm = _job(tmp_path, notebook, "cold"), _job(tmp_path, notebook, "warm")
+    assert PapermillExecutor(jobs=1).run([cold])[0].ok
+    assert WarmKernelExecutor(jobs=1).run([warm])[0].ok
+
+    def png(path: Path) -> bytes:
+        outputs = nbformat.read(path, as_version=4).cells[-1].outputs
+        [data] = [o["data"]["image/png"] for o in outputs if "image/png" in o.get("data", {})]
+        return base64.b64decode(data)
+
+    warm_png, cold_png = png(warm.output_notebook), png(cold.output_notebook)
+    (w, h), (cw, ch) = Image.open(io.BytesIO(warm_png)).size, Image.open(io.BytesIO(cold_png)).size
+    assert abs(w - cw) <= 2 and abs(h - ch) <= 2  # edges rounded outwards
+    # matplotlib's own PNG writer signs the file; png_once's (Pillow's) does not
+    assert b"Matplotlib" in cold_png and b"Matplotlib" not in warm_png

@@ -16,16 +16,23 @@ between dollars stop the drawing with a ValueError).
 
 from __future__ import annotations
 
+import io
+import math
+
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from PIL import Image
 
 from kpilib.contract.schema import TICKET_STAGES, UNIT_TYPES
 from kpilib.report.fonts import use_cjk_font
 
 __all__ = [
+    "CANVAS_MARGIN_IN",
     "UNIT_RANK_WINDOW",
     "budget",
     "business",
@@ -34,18 +41,85 @@ __all__ = [
     "league",
     "leniency",
     "p_chart",
+    "png_once",
     "rank_intervals",
     "sample_sizes",
     "tickets_by_stage",
     "trend",
 ]
 
+#: Room added on every side of a figure drawn by :func:`png_once`, for labels longer than
+#: its margins (inches).
+CANVAS_MARGIN_IN = 1.5
 #: A unit's report draws this many ranks around the unit (all of them when there are fewer).
 UNIT_RANK_WINDOW = 15
 #: The funnel plot names every unit up to this many; above, only units outside the limits.
 FUNNEL_NAMES_MAX = 30
 _GRADE_COLOURS = {"A": "#2a9d8f", "B": "#8ab6d6", "C": "#e76f51"}
 _HIGHLIGHT, _OTHER = "#d62828", "#6c757d"
+
+
+def png_once(fig: Figure) -> bytes | None:
+    """``fig`` as PNG bytes cropped to its tight bounding box, laid out and drawn once.
+
+    The same picture as ``savefig(bbox_inches="tight")`` (the notebook display's
+    default), which lays the figure out three times (once to measure, once to find the
+    box, once to draw). Here the figure is drawn once on a canvas with
+    :data:`CANVAS_MARGIN_IN` more room on every side (the axes keep their size and
+    place), measured from that drawing, and the pixels cropped to the box with
+    ``savefig.pad_inches`` around it. A figure with a layout engine, or whose texts
+    reach past even that room, is saved the usual way. ``fig`` is left as it was. The
+    warm report kernels display figures with it (:mod:`kpilib.run.warm`). None for a
+    figure without axes, which IPython's own display does not show either.
+    """
+    if not fig.axes:
+        return None
+    buffer = io.BytesIO()
+    if fig.get_layout_engine() is not None:
+        FigureCanvasAgg(fig).print_figure(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+    width, height = fig.get_size_inches()
+    margin = CANVAS_MARGIN_IN
+    axes = {ax: ax.get_position(original=True) for ax in fig.axes}
+    texts = {t: t.get_position() for t in fig.texts if t.get_transform() == fig.transSubfigure}
+
+    def grown_x(x: float) -> float:
+        return (x * width + margin) / (width + 2 * margin)
+
+    def grown_y(y: float) -> float:
+        return (y * height + margin) / (height + 2 * margin)
+
+    try:
+        fig.set_size_inches(width + 2 * margin, height + 2 * margin)
+        for ax, box in axes.items():
+            ax.set_position(
+                [grown_x(box.x0), grown_y(box.y0), grown_x(box.x1) - grown_x(box.x0),
+                 grown_y(box.y1) - grown_y(box.y0)]
+            )  # fmt: skip
+        for text, (x, y) in texts.items():
+            text.set_position((grown_x(x), grown_y(y)))
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        pad = mpl.rcParams["savefig.pad_inches"]
+        box = fig.get_tightbbox(canvas.get_renderer()).padded(pad)
+        grown_w, grown_h = fig.get_size_inches()
+        if box.x0 >= 0 and box.y0 >= 0 and box.x1 <= grown_w and box.y1 <= grown_h:
+            pixels = np.asarray(canvas.buffer_rgba())
+            rows, dpi = pixels.shape[0], fig.dpi
+            crop = pixels[
+                rows - math.ceil(box.y1 * dpi) : rows - math.floor(box.y0 * dpi),
+                math.floor(box.x0 * dpi) : math.ceil(box.x1 * dpi),
+            ]
+            Image.fromarray(crop).save(buffer, format="png", dpi=(dpi, dpi))
+    finally:
+        fig.set_size_inches(width, height)
+        for ax, box in axes.items():
+            ax.set_position(box)
+        for text, position in texts.items():
+            text.set_position(position)
+    if not buffer.getvalue():
+        FigureCanvasAgg(fig).print_figure(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
 
 
 def _axes(width: float = 8.0, height: float = 4.2) -> tuple[Figure, plt.Axes]:
@@ -64,7 +138,9 @@ def _axes(width: float = 8.0, height: float = 4.2) -> tuple[Figure, plt.Axes]:
 
 def _finish(fig: Figure, ax: plt.Axes, title: str, xlabel: str, ylabel: str) -> Figure:
     """Give ``ax`` its (Chinese) title and axis labels, and close ``fig`` for returning."""
-    ax.set_title(title)
+    # a fixed title height: no chart has tick labels on top, and finding where the
+    # title clears them costs a text layout per drawing
+    ax.set_title(title, y=1.0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     _literal(fig)
@@ -264,7 +340,8 @@ def funnel(funnel_units: pd.DataFrame, funnel_limits: pd.DataFrame) -> Figure:
         ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
         ax.legend(loc="lower right")
         # titles first: they change the layout the labels are placed in
-        ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+        ax.set_title(title, y=1.0)
+        ax.set(xlabel=xlabel, ylabel=ylabel)
         _place_labels(ax, named["inspected"], named["pass_rate"], named["unit_name"])
     return _finish(fig, ax, title, xlabel, ylabel)
 
@@ -351,7 +428,12 @@ def business(business_results: pd.DataFrame) -> Figure:
     sns.set_theme(style="whitegrid", context="notebook")
     use_cjk_font()
     height = max(3.5, 0.32 * len(rows) + 2.2)
-    fig, axes = plt.subplots(1, 4, figsize=(13, height), sharey=True, layout="constrained", dpi=96)
+    fig, axes = plt.subplots(1, 4, figsize=(13, height), sharey=True, dpi=96)
+    # margins in inches, whatever the height: the title and panel titles above, the
+    # axis labels below (names on the left are taken in by the tight bounding box)
+    fig.subplots_adjust(
+        left=0.12, right=0.98, bottom=0.65 / height, top=1 - 0.85 / height, wspace=0.12
+    )
     groups = []  # (heading, rows), counties then centres, then the department
     for unit_type, heading in (("county", UNIT_TYPES["county"]), ("centre", UNIT_TYPES["centre"])):
         part = rows[rows["unit_type"] == unit_type]
@@ -394,7 +476,7 @@ def business(business_results: pd.DataFrame) -> Figure:
         ax.set_xlim(0, right + 0.3)
         ax.set_xticks([0, 0.5, 1.0] + ([1.5] if right >= 1.5 else []))
         ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-        ax.set_title(panel, fontsize=11)
+        ax.set_title(panel, fontsize=11, y=1.0)
         ax.set_xlabel("完成率")
     axes[0].set_yticks(ticks, tick_labels, fontsize=9)
     axes[0].invert_yaxis()
