@@ -8,6 +8,7 @@ month's file recomputes that month only (only its cache entry is rewritten).
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -44,7 +45,8 @@ def test_the_cache_changes_no_number_and_a_corrected_month_alone_is_recomputed(s
     )
     first = _build(data, cache)
     entries = {p.stem: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
-    assert set(entries) == {"2026-07", "2026-08", "2026-09"}
+    # the earlier months, and the report month's own scoring
+    assert set(entries) == {"2026-07", "2026-08", "2026-09", "2026-10.report"}
     second = _build(data, cache)
     for name in ("history_units", "history_indicators", "headline", "unit_indicators"):
         pd.testing.assert_frame_equal(first[name], plain[name])
@@ -58,6 +60,24 @@ def test_the_cache_changes_no_number_and_a_corrected_month_alone_is_recomputed(s
     after = {p.stem: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
     assert after["2026-08"] != entries["2026-08"]
     assert after["2026-07"] == entries["2026-07"] and after["2026-09"] == entries["2026-09"]
+    assert after["2026-10.report"] == entries["2026-10.report"]
+
+
+def test_the_report_month_is_scored_again_when_any_of_its_values_changes(sample, tmp_path):
+    """The report month's scoring is cached by the content of its tables, not by its
+    files: a month changed in memory (as a caller may pass one) is never served the
+    scores of the month it was made from."""
+    month = load_month(sample, MONTH)
+    cache = tmp_path / "cache"
+    options = {"data_dir": sample, "scheme": scheme_for(2026), "history_months": 2}
+    first = build_shared_results(month, cache_dir=cache, **options)
+    doubled = replace(
+        month, revenue=month.revenue.assign(amount_fen=month.revenue["amount_fen"] * 2)
+    )
+    plain = build_shared_results(doubled, **options)
+    cached = build_shared_results(doubled, cache_dir=cache, **options)
+    pd.testing.assert_frame_equal(cached["staff_scorecard"], plain["staff_scorecard"])
+    assert not cached["staff_revenue"]["amount_fen"].equals(first["staff_revenue"]["amount_fen"])
 
 
 def test_a_damaged_cache_entry_is_recomputed_not_trusted(sample, tmp_path):

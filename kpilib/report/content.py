@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["TablesRead", "report_hashes", "tables_read"]
+__all__ = ["TablesRead", "report_hashes", "tables_digest", "tables_read"]
 
 _UNIT = "unit_code"
 _VIEW = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*results\.for_unit\(")
@@ -75,6 +75,18 @@ def _digest(*parts: object) -> str:
 def _table_digest(name: str, frame: pd.DataFrame, rows: np.ndarray) -> str:
     layout = (list(map(str, frame.columns)), [str(t) for t in frame.dtypes])
     return _digest(name, layout, hashlib.sha256(rows.tobytes()).hexdigest())
+
+
+def tables_digest(tables: Mapping[str, pd.DataFrame]) -> str:
+    """One hash of several tables' names, columns, dtypes and values (row order included).
+
+    What a cache of work done on a month's tables is keyed by (e.g. its scoring,
+    :func:`kpilib.report.shared.build_shared_results`): equal for equal tables, whoever
+    made them, and different as soon as one value is.
+    """
+    return _digest(
+        *(_table_digest(name, tables[name], _row_hashes(tables[name])) for name in sorted(tables))
+    )
 
 
 def report_hashes(

@@ -41,6 +41,7 @@ from kpilib.duties.facts import adjusted_facts, score_month
 from kpilib.errors import KpiError
 from kpilib.paths import PARAMS_DIR
 from kpilib.report import detail, privacy
+from kpilib.report.content import tables_digest
 from kpilib.report.detail import value_text
 from kpilib.report.labels import CODES
 from kpilib.report.store import (
@@ -170,6 +171,35 @@ def _scored_month(
     if cache_dir is not None:
         write_cached(cache_dir, month, key, scored)
     return scored
+
+
+def _scored_report_month(
+    data: MonthData, scheme: Scheme, cache_dir: Path | None
+) -> tuple[Scorecard, Scorecard]:
+    """The report month scored with its adjustments register and without it (the same
+    card when it has none), from the cache while the month's tables, the scheme and the
+    library code are the ones it was scored from: a rerun of an unchanged month (``kpi
+    run --force``, a corrected earlier month) does not score it twice again.
+    """
+    key = ""
+    name = f"{data.month}.report"  # beside the month's own entry as an earlier month
+    if cache_dir is not None:
+        key = cache_key(
+            {
+                "month": data.month,
+                "tables": tables_digest(data.tables()),
+                "scheme": cache_key({"scheme": repr(scheme)}),
+                "kpilib": library_hash(),
+            }
+        )
+        cached = read_cached(cache_dir, name, key)
+        if cached is not None:
+            return cached
+    card = score_month(data, scheme)
+    unadjusted = score_month(data, scheme, adjusted=False) if len(data.adjustments) else card
+    if cache_dir is not None:
+        write_cached(cache_dir, name, key, (card, unadjusted))
+    return card, unadjusted
 
 
 def _history(
@@ -733,7 +763,9 @@ def build_shared_results(
           (GB/T 2828.1 switching rules, :func:`kpilib.stats.plan.plan_tables`).
     """
     as_of = data.as_of
-    card = score_month(data, scheme)
+    card, unadjusted = _scored_report_month(
+        data, scheme, None if cache_dir is None else Path(cache_dir)
+    )
     scored, notes = _history(
         None if data_dir is None else Path(data_dir),
         data.month,
@@ -832,7 +864,6 @@ def build_shared_results(
         excluded=excluded.loc[excluded["table"] == "revenue", ["record_id", "reason"]],
         duplicates=out["revenue_duplicates"],
     )
-    unadjusted = score_month(data, scheme, adjusted=False) if len(data.adjustments) else card
     out["adjustments"] = _with_actual_texts(
         adjustments.adjustment_effects(data, scheme, before=unadjusted, after=card), scheme
     )
