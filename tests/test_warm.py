@@ -134,6 +134,10 @@ def test_no_state_leaks_from_one_report_to_the_next(tmp_path):
     expected = json.loads(_printed(fresh.output_notebook)[0])
     seen = json.loads(_printed(jobs[1].output_notebook)[0])
     rc_fresh, rc_warm = expected.pop("rc"), seen.pop("rc")
+    # A fresh kernel turns interactive mode on when it draws its first figure (the
+    # inline backend loads then); a warm kernel has drawn one in its warm-up, so that
+    # every report shows the figures it leaves open (test_..._figure_left_open below).
+    assert rc_fresh.pop("interactive") == "False" and rc_warm.pop("interactive") == "True"
     assert {k: (v, rc_warm.get(k)) for k, v in rc_fresh.items() if rc_warm.get(k) != v} == {}
     assert seen == expected
     assert seen["missing"] == "—" and seen["figures"] == [] and "secret" not in seen["names"]
@@ -301,3 +305,16 @@ def test_a_warm_kernel_shows_a_figure_drawn_once_as_the_reference_shows_it(tmp_p
     assert abs(w - cw) <= 2 and abs(h - ch) <= 2  # edges rounded outwards
     # matplotlib's own PNG writer signs the file; png_once's (Pillow's) does not
     assert b"Matplotlib" in cold_png and b"Matplotlib" not in warm_png
+
+
+def test_every_report_on_a_warm_kernel_shows_the_figure_it_left_open(tmp_path):
+    """As a fresh kernel does: a pyplot figure still open at the end of a cell is shown,
+    in the first report a kernel runs and in the next (interactive mode survives the reset)."""
+    chart = 'import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.title("图")\nNone'
+    notebook = _notebook(tmp_path, "open_chart", chart)
+    jobs = [_job(tmp_path, notebook, "first"), _job(tmp_path, notebook, "second")]
+    results = WarmKernelExecutor(jobs=1).run(jobs)
+    assert [r.ok for r in results] == [True, True] and results[0].worker == results[1].worker
+    for job in jobs:
+        outputs = nbformat.read(job.output_notebook, as_version=4).cells[-1].outputs
+        assert any("image/png" in o.get("data", {}) for o in outputs), job.key

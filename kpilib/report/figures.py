@@ -353,6 +353,8 @@ def _place_labels(ax: plt.Axes, x: pd.Series, y: pd.Series, names: pd.Series) ->
     line back to its point; a label it could not free from an earlier one is hidden
     (with its line), so a crowded cluster never prints names over each other.
     """
+    # imported here: adjustText loads scipy.spatial (about 0.5 s), which only the
+    # department summary's funnel plot needs, not every unit report's kernel
     from adjustText import adjust_text, get_renderer
 
     texts = [

@@ -47,36 +47,53 @@ def history_cache_for(results_dir: Path) -> Path:
     return Path(results_dir).resolve().parent.parent / ".cache" / "history"
 
 
+def _validated_key(data_dir: Path, month: str) -> str:
+    return cache_key(
+        {
+            "inputs": month_input_hashes(data_dir / month),
+            # the vocabulary comes from the scheme under params/ (its repr holds sets,
+            # whose order changes from one process to the next)
+            "params": month_input_hashes(PARAMS_DIR),
+            "kpilib": library_hash(),
+        }
+    )
+
+
+def cached_month(data_dir: str | Path, month: str, *, cache_dir: Path) -> MonthData | None:
+    """The month as :func:`validated_month` last stored it in ``cache_dir``, while the
+    month's files, ``params/`` and the library code are unchanged since; else None."""
+    data_dir = Path(data_dir)
+    if not (data_dir / month).is_dir():
+        return None
+    cached = read_cached(cache_dir, month, _validated_key(data_dir, month))
+    return cached if isinstance(cached, MonthData) else None
+
+
+def store_month(data_dir: str | Path, data: MonthData, *, cache_dir: Path) -> None:
+    """Keep the validated ``data`` in ``cache_dir`` for the next run (:func:`cached_month`)."""
+    write_cached(cache_dir, data.month, _validated_key(Path(data_dir), data.month), data)
+
+
 def validated_month(data_dir: str | Path, month: str, *, cache_dir: Path | None) -> MonthData:
     """:func:`~kpilib.contract.load.load_month` of ``month``, with the year's vocabulary,
     reused from ``cache_dir`` while the month's files, ``params/`` and the library code
     are the ones it was validated from (reading and checking the files is seconds a month;
-    the pickle is milliseconds). A month that fails validation is never cached.
+    the pickle is milliseconds). A month that fails validation is never cached. ``kpi
+    run`` reads the cache when it prepares and stores the month only once it starts
+    (:func:`cached_month`, :func:`store_month`): a run refused before then writes nothing.
 
     Raises
     ------
     InputError, ValueError
         As :func:`~kpilib.contract.load.load_month`.
     """
-    data_dir = Path(data_dir)
-    vocabulary = vocabulary_for(month)
-    key = ""
-    if cache_dir is not None and (data_dir / month).is_dir():
-        key = cache_key(
-            {
-                "inputs": month_input_hashes(data_dir / month),
-                # the vocabulary comes from the scheme under params/ (its repr holds
-                # sets, whose order changes from one process to the next)
-                "params": month_input_hashes(PARAMS_DIR),
-                "kpilib": library_hash(),
-            }
-        )
-        cached = read_cached(cache_dir, month, key)
-        if isinstance(cached, MonthData):
+    if cache_dir is not None:
+        cached = cached_month(data_dir, month, cache_dir=cache_dir)
+        if cached is not None:
             return cached
-    data = load_month(data_dir, month, vocabulary=vocabulary)
-    if key:
-        write_cached(cache_dir, month, key, data)
+    data = load_month(data_dir, month, vocabulary=vocabulary_for(month))
+    if cache_dir is not None and (Path(data_dir) / month).is_dir():
+        store_month(data_dir, data, cache_dir=cache_dir)
     return data
 
 

@@ -49,6 +49,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from kpilib import __version__
+from kpilib.contract.load import load_month
 from kpilib.contract.month_data import MonthData
 from kpilib.contract.schema import TABLES, unit_type_order
 from kpilib.errors import ParameterError
@@ -58,7 +59,7 @@ from kpilib.report.content import report_hashes, tables_read
 from kpilib.report.exports import department_workbooks, excel_exports, headline_scores
 from kpilib.report.fonts import FONT_FILE, FontSubset, font_subset
 from kpilib.report.render import IndexRow, PageHeader, index_html, run_font_text
-from kpilib.report.shared import SHARED_TABLES, scheme_path
+from kpilib.report.shared import SHARED_TABLES, scheme_path, vocabulary_for
 from kpilib.report.store import (
     cache_key,
     check_writable,
@@ -83,7 +84,7 @@ from kpilib.report.store import (
 )
 from kpilib.run.dask_executor import DaskExecutor
 from kpilib.run.executors import Executor, PapermillExecutor, ReportJob, ReportResult
-from kpilib.run.open import shared_results_for, validated_cache_for, validated_month
+from kpilib.run.open import cached_month, shared_results_for, store_month, validated_cache_for
 from kpilib.run.parameters import validate_parameters
 from kpilib.run.settings import RunSettings, load_run_settings
 from kpilib.run.warm import KernelPolicy, WarmKernelExecutor
@@ -286,6 +287,9 @@ class PreparedRun:
     settings: RunSettings
     data_dir: Path
     month_dir: Path
+    #: The month was validated from its files (not read from the cache): the run
+    #: stores it for the next one once it starts.
+    validated_now: bool = False
 
 
 @dataclass(frozen=True)
@@ -342,7 +346,10 @@ def prepare_run(
     month_dir = out_dir / month
     settings = load_run_settings(RUN_SETTINGS)
     check_writable(month_dir)
-    data = validated_month(data_dir, month, cache_dir=validated_cache_for(out_dir))
+    data = cached_month(data_dir, month, cache_dir=validated_cache_for(out_dir))
+    validated_now = data is None
+    if data is None:
+        data = load_month(data_dir, month, vocabulary=vocabulary_for(month))
     plans = plan_reports(
         data,
         data_dir=data_dir,
@@ -352,7 +359,7 @@ def prepare_run(
         settings=settings,
     )
     validate_plan(plans)
-    return PreparedRun(month, data, plans, settings, data_dir, month_dir)
+    return PreparedRun(month, data, plans, settings, data_dir, month_dir, validated_now)
 
 
 def _manifest_entries(
@@ -455,6 +462,10 @@ def _execute_locked(
     notes = [manifest_problem] if manifest_problem else []
     previous: dict[str, Any] = manifest["reports"]
 
+    if prepared.validated_now:
+        store_month(
+            prepared.data_dir, prepared.data, cache_dir=validated_cache_for(month_dir.parent)
+        )
     # shared results, computed once (reused while their fingerprint holds)
     remove_stale_temp_files(month_dir)
     results_dir = month_dir / RESULTS_FOLDER

@@ -61,7 +61,7 @@ ENGINE = "kpilib-warm"
 #: Only imports, the font's registration, one chart drawn and closed under its own
 #: rcParams (so that loading the font and first-use caches are not a report's time) and
 #: the display of figures drawn once (the same picture, a third of the layout work): no
-#: other state a fresh kernel would not have.
+#: other state a fresh kernel would not have after its first figure.
 WARM_UP = """\
 import io
 import matplotlib
@@ -84,9 +84,9 @@ with matplotlib.rc_context():  # the charts' settings (kpilib.report.figures), t
     chart.savefig(io.BytesIO(), format="png")
 # figures are shown drawn once (kpilib.report.figures.png_once), not laid out three
 # times by the inline backend's tight bounding box; pyplot's first figure loads that
-# backend, which registers its own display first
-with matplotlib.rc_context():  # loading the backend turns interactive mode on
-    matplotlib.pyplot.close(matplotlib.pyplot.figure())
+# backend, which registers its own display first and turns interactive mode on, as
+# a fresh kernel's first figure does (so a figure a report leaves open is shown)
+matplotlib.pyplot.close(matplotlib.pyplot.figure())
 get_ipython().display_formatter.formatters["image/png"].for_type(
     matplotlib.figure.Figure, figures.png_once
 )
