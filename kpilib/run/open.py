@@ -92,7 +92,7 @@ def validated_month(data_dir: str | Path, month: str, *, cache_dir: Path | None)
         if cached is not None:
             return cached
     data = load_month(data_dir, month, vocabulary=vocabulary_for(month))
-    if cache_dir is not None and (Path(data_dir) / month).is_dir():
+    if cache_dir is not None:
         store_month(data_dir, data, cache_dir=cache_dir)
     return data
 

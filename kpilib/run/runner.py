@@ -522,9 +522,10 @@ def _execute_locked(
     pages = {p.job.key: p.job.html for p in to_run}
 
     finished: list[ReportResult] = []  # recorded in memory, not yet in manifest.json
-    last_write = [0.0, 0.0]  # when the manifest was last written, and how long it took
+    written_at, write_s = 0.0, 0.0  # when the manifest was last written, and how long it took
 
     def flush() -> None:
+        nonlocal written_at, write_s
         # Old pages gone, then the manifest, then the new pages: whenever the run is
         # killed, every page on display is one the manifest records as current.
         for result in finished:
@@ -533,7 +534,8 @@ def _execute_locked(
                 page.unlink(missing_ok=True)
         started = time.monotonic()
         write_manifest(month_dir, manifest)
-        last_write[:] = [time.monotonic(), time.monotonic() - started]
+        written_at = time.monotonic()
+        write_s = written_at - started
         for result in finished:
             page = pages[result.key]
             if page is not None and result.ok and (staging / page.name).is_file():
@@ -545,8 +547,8 @@ def _execute_locked(
         finished.append(result)
         # A cheap rewrite is done at once; at thousands of reports a rewrite per report
         # would be the run's bottleneck, so an expensive one waits for the interval.
-        cheap = last_write[1] < MANIFEST_CHEAP_WRITE_S
-        if cheap or time.monotonic() - last_write[0] >= MANIFEST_WRITE_INTERVAL_S:
+        cheap = write_s < MANIFEST_CHEAP_WRITE_S
+        if cheap or time.monotonic() - written_at >= MANIFEST_WRITE_INTERVAL_S:
             flush()
 
     scheme_file = scheme_path(int(month[:4]))

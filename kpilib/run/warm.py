@@ -63,7 +63,6 @@ ENGINE = "kpilib-warm"
 #: the display of figures drawn once (the same picture, a third of the layout work): no
 #: other state a fresh kernel would not have after its first figure.
 WARM_UP = """\
-import io
 import matplotlib
 import matplotlib.pyplot
 import numpy
@@ -79,9 +78,9 @@ register_cjk_font()
 with matplotlib.rc_context():  # the charts' settings (kpilib.report.figures), then restored
     seaborn.set_theme(style="whitegrid", context="notebook")
     use_cjk_font()
-    chart = matplotlib.figure.Figure(layout="constrained", dpi=96)
+    chart = matplotlib.figure.Figure(dpi=96)
     chart.add_subplot().set_title("考核得分 0.5")
-    chart.savefig(io.BytesIO(), format="png")
+    figures.png_once(chart)
 # figures are shown drawn once (kpilib.report.figures.png_once), not laid out three
 # times by the inline backend's tight bounding box; pyplot's first figure loads that
 # backend, which registers its own display first and turns interactive mode on, as
