@@ -311,3 +311,33 @@ def test_plan_tables_carry_the_severity_from_the_history(three_months):
     alone = plan.plan_tables(data)["sampling_plan"]
     assert (alone["inspection_severity"] == NORMAL).all()
     assert set(switching.NAMES) >= set(alone["inspection_severity_next"])
+
+
+def test_plan_tables_from_a_replayed_history_are_those_from_the_history(three_months):
+    # the runner keeps the earlier months' replay between runs (kpilib.report.shared):
+    # continuing it must give exactly what replaying every month gives
+    *history, data = three_months
+    expected = plan.plan_tables(data, history=history)
+    replayed = plan.replay_history(history)
+    assert replayed.months == ("2026-08", "2026-09")
+    got = plan.plan_tables(data, replayed=replayed)
+    assert set(got) == set(expected)
+    for name, table in expected.items():
+        pd.testing.assert_frame_equal(got[name], table, check_exact=True)
+    # the replay of one month continued by the next is the replay of both
+    first = plan.replay_history(history[:1])
+    both = plan.plan_tables(history[1], replayed=first)["inspection_switching"]
+    pd.testing.assert_frame_equal(both, plan.switching_states(history))
+
+
+def test_plan_tables_refuse_a_replay_that_does_not_fit(three_months):
+    *history, data = three_months
+    replayed = plan.replay_history(history)
+    with pytest.raises(ValueError, match="not both"):
+        plan.plan_tables(data, history=history, replayed=replayed)
+    with pytest.raises(ValueError, match="replay the history under the plan's conditions"):
+        plan.plan_tables(data, replayed=replayed, approved=False)
+    with pytest.raises(ValueError, match="replay the history under the plan's conditions"):
+        plan.plan_tables(data, replayed=replayed, aql=1.0)
+    with pytest.raises(ValueError, match="is not after the months already replayed"):
+        plan.plan_tables(history[0], replayed=replayed)

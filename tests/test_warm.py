@@ -168,6 +168,16 @@ def test_the_executed_notebook_is_the_one_papermill_makes(tmp_path):
     assert "papermill" in nbformat.read(warm.output_notebook, as_version=4).metadata
 
 
+def test_a_warm_kernel_keeps_no_input_history(tmp_path):
+    # thousands of batch cells a month: IPython's SQLite history in the user's home
+    # would record them all for nobody (kpilib.run.warm.KERNEL_ARGUMENTS)
+    notebook = _notebook(tmp_path, "history", "print(get_ipython().history_manager.enabled)")
+    job = _job(tmp_path, notebook, "history")
+    [result] = WarmKernelExecutor(jobs=1).run([job])
+    assert result.ok, result.failure
+    assert _printed(job.output_notebook) == ["False\n"]
+
+
 def test_a_kernel_is_recycled_after_its_reports_and_above_its_memory_limit(tmp_path):
     notebook = _notebook(tmp_path, "pid", "import os\nprint(os.getpid())")
     jobs = [_job(tmp_path, notebook, f"r{i}") for i in range(5)]

@@ -202,6 +202,43 @@ def _scored_report_month(
     return card, unadjusted
 
 
+def _switching_history(
+    scored: list[_Scored],
+    data_dir: Path | None,
+    month: str,
+    *,
+    aql: float,
+    level: InspectionLevel,
+    steady: bool,
+    approved: bool,
+    cache_dir: Path | None,
+) -> plan.SwitchingHistory | None:
+    """The earlier months replayed through the switching rules (None when there are
+    none), from the cache while their input files, the conditions and the library code
+    are unchanged: a month's plan then replays that month only."""
+    if not scored:
+        return None
+    key = ""
+    name = f"{month}.switching"  # beside the report month's entries
+    if cache_dir is not None and data_dir is not None:
+        key = cache_key(
+            {
+                "months": {s.month: month_input_hashes(data_dir / s.month) for s in scored},
+                "conditions": [aql, level, steady, approved],
+                "kpilib": library_hash(),
+            }
+        )
+        cached = read_cached(cache_dir, name, key)
+        if cached is not None:
+            return cached
+    replayed = plan.replay_history(
+        [s.data for s in scored], aql=aql, level=level, steady=steady, approved=approved
+    )
+    if key:
+        write_cached(cache_dir, name, key, replayed)
+    return replayed
+
+
 def _history(
     data_dir: Path | None,
     month: str,
@@ -900,7 +937,16 @@ def build_shared_results(
             data,
             aql=aql,
             level=level,
-            history=[s.data for s in scored],
+            replayed=_switching_history(
+                scored,
+                None if data_dir is None else Path(data_dir),
+                data.month,
+                aql=aql,
+                level=level,
+                steady=steady_production,
+                approved=reduced_approved,
+                cache_dir=None if cache_dir is None else Path(cache_dir),
+            ),
             steady=steady_production,
             approved=reduced_approved,
         )

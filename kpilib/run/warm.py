@@ -91,6 +91,8 @@ get_ipython().display_formatter.formatters["image/png"].for_type(
 )
 sandbox.remember()
 """
+#: Options of a warm kernel's process.
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 #: What runs (unrecorded) before each report.
 RESET = "from kpilib.run import sandbox; sandbox.restore()"
 
@@ -167,6 +169,10 @@ class WarmKernel:
         self._client = NotebookClient(
             new_notebook(),
             kernel_name=KERNEL_NAME,
+            # No input history: a report's cells are recorded in its notebook, and
+            # IPython's SQLite history of thousands of batch cells is written to the
+            # user's home for nothing (about a third of a short cell's round trip).
+            extra_arguments=KERNEL_ARGUMENTS,
             startup_timeout=policy.startup_timeout,
             # The warm-up and the resets run here, not the reports' cells.
             timeout=policy.startup_timeout,

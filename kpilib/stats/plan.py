@@ -19,6 +19,8 @@ inspection. Each unit (county or centre, via the handling staff member's
 - :func:`assign_inspectors` — a balanced random inspector per drawn record, never oneself.
 - :func:`lot_verdicts` — this month's inspections judged against the plan (接收/拒收).
 - :func:`precision` — Cochran sample sizes for a pass rate to ±margin, beside the plan.
+- :func:`replay_history` — the earlier months replayed once, for :func:`plan_tables` to
+  continue from (the runner keeps it between runs).
 - :func:`plan_tables` — the three tables of a month for the runner's shared results.
 - :func:`sampling_list_export` — the sheets of ``sampling_list.xlsx`` with Chinese headers.
 
@@ -44,6 +46,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -62,6 +65,7 @@ __all__ = [
     "SHEETS",
     "STANDARD",
     "TABLE_NAMES",
+    "SwitchingHistory",
     "assign_inspectors",
     "default_seed",
     "draw_records",
@@ -69,6 +73,7 @@ __all__ = [
     "lot_verdicts",
     "plan_tables",
     "precision",
+    "replay_history",
     "switching_states",
 ]
 
@@ -632,6 +637,31 @@ _SWITCHING_COLUMNS = [
 ]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class SwitchingHistory:
+    """Months already replayed through the switching rules, to continue from.
+
+    Attributes
+    ----------
+    first_month : the first month replayed: every unit started at normal inspection there
+        (9.1), and a unit first seen later starts there too.
+    months : the months replayed, oldest first.
+    states : unit_code -> :class:`kpilib.stats.switching.UnitState` after the last month.
+    table : :func:`switching_states` of those months.
+    key, level, approved, steady, resumed : the conditions they were replayed under.
+    """
+
+    first_month: str
+    months: tuple[str, ...]
+    states: Mapping[str, switching.UnitState]
+    table: pd.DataFrame
+    key: str
+    level: str
+    approved: bool
+    steady: bool
+    resumed: tuple[tuple[str, str], ...]
+
+
 def _replay(
     months: Sequence[MonthData],
     *,
@@ -640,19 +670,27 @@ def _replay(
     approved: bool,
     steady: bool,
     resumed: Mapping[str, str],
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Replay the months (oldest first) through the switching rules.
+    earlier: SwitchingHistory | None = None,
+) -> tuple[SwitchingHistory, pd.DataFrame, pd.DataFrame]:
+    """Replay the months (oldest first) through the switching rules, continuing from
+    ``earlier`` (months replayed before, all earlier than these) when given.
 
-    Returns the switching table (:func:`switching_states`), and the last month's plan
-    and lot verdicts under the severities the replay gave it."""
-    if not months:
+    Returns where the replay leaves the units (its ``table`` is the switching table of
+    every month replayed, ``earlier``'s included), and the last month's plan and lot
+    verdicts under the severities the replay gave it."""
+    if not months and earlier is None:
         raise ValueError("switching needs at least one month of data")
     ordered = sorted(months, key=lambda m: str(m.month))
-    first = str(ordered[0].month)
+    if earlier is not None and ordered and str(ordered[0].month) <= earlier.months[-1]:
+        raise ValueError(
+            f"month {ordered[0].month} is not after the months already replayed "
+            f"({earlier.months[0]} to {earlier.months[-1]})"
+        )
+    first = earlier.first_month if earlier is not None else str(ordered[0].month)
     start = switching.UnitState(
         reason=f"自{first}（所载历史的首月）起按GB/T 2828.1-2012第9.1条从正常检验开始"
     )
-    states: dict[str, switching.UnitState] = {}
+    states: dict[str, switching.UnitState] = dict(earlier.states) if earlier is not None else {}
     rows: list[dict[str, object]] = []
     plan = verdicts = pd.DataFrame()
     for data in ordered:
@@ -705,6 +743,24 @@ def _replay(
                     "event": event,
                 }
             )
+    table = _switching_table(rows)
+    if earlier is not None and len(earlier.table):
+        table = pd.concat([earlier.table, table], ignore_index=True) if rows else earlier.table
+    replayed = SwitchingHistory(
+        first_month=first,
+        months=(*(earlier.months if earlier is not None else ()), *(str(m.month) for m in ordered)),
+        states=states,
+        table=table,
+        key=key,
+        level=level,
+        approved=approved,
+        steady=steady,
+        resumed=tuple(sorted(resumed.items())),
+    )
+    return replayed, plan, verdicts
+
+
+def _switching_table(rows: list[dict[str, object]]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=_SWITCHING_COLUMNS)
     for col in ("lot_size", "n", "switching_score", "switching_score_next"):
         table[col] = table[col].astype("int64")
@@ -713,7 +769,46 @@ def _replay(
     table["switched"] = table["switched"].astype(bool)
     strings = [c for c in _SWITCHING_COLUMNS if table[c].dtype == object]
     table[strings] = table[strings].astype("string")
-    return table, plan, verdicts
+    return table
+
+
+def replay_history(
+    months: Sequence[MonthData],
+    *,
+    aql: float = 2.5,
+    level: InspectionLevel = "II",
+    approved: bool = True,
+    steady: bool = True,
+    resumed: Mapping[str, str] | None = None,
+) -> SwitchingHistory:
+    """Replay ``months`` through the switching rules once, for :func:`plan_tables`.
+
+    The earlier months of a report month do not change from one run to the next: the
+    runner keeps this replay (keyed by their input files) and gives it to
+    :func:`plan_tables` as ``replayed``, which then replays the report month only. The
+    result is the same as giving those months as ``history``.
+
+    Parameters
+    ----------
+    months, aql, level, approved, steady, resumed : as in :func:`switching_states`.
+
+    Returns
+    -------
+    SwitchingHistory
+        The units' states after the last month, and the switching table of the months
+        (the columns of :func:`switching_states`).
+
+    Raises
+    ------
+    ValueError
+        No months, unknown AQL or level.
+    """
+    key = _aql_key(aql)
+    sampling.code_letter(2, level=level)
+    replayed, _, _ = _replay(
+        months, key=key, level=level, approved=approved, steady=steady, resumed=dict(resumed or {})
+    )
+    return replayed
 
 
 def switching_states(
@@ -773,10 +868,10 @@ def switching_states(
     """
     key = _aql_key(aql)
     sampling.code_letter(2, level=level)
-    table, _, _ = _replay(
+    replayed, _, _ = _replay(
         months, key=key, level=level, approved=approved, steady=steady, resumed=dict(resumed or {})
     )
-    return table
+    return replayed.table
 
 
 def plan_tables(
@@ -786,6 +881,7 @@ def plan_tables(
     level: InspectionLevel = "II",
     seed: int | None = None,
     history: Sequence[MonthData] = (),
+    replayed: SwitchingHistory | None = None,
     approved: bool = True,
     steady: bool = True,
     resumed: Mapping[str, str] | None = None,
@@ -806,6 +902,9 @@ def plan_tables(
     history : the earlier months the runner loaded (any order; months at or after
         ``data.month`` are ignored). Every unit starts at normal inspection in the first
         of them (9.1), or this month when there are none.
+    replayed : instead of ``history``, those months already replayed
+        (:func:`replay_history`, under the same conditions): the same tables, with
+        only this month replayed.
     approved, steady, resumed : the conditions of 9.3.3 b/c, 9.3.4 b/c and 9.4
         (:func:`switching_states`); by default reduced inspection is approved and
         production steady.
@@ -825,19 +924,40 @@ def plan_tables(
         ``lot_verdicts`` : :func:`lot_verdicts` of the month's inspections under the
             month's plan.
         ``inspection_switching`` : :func:`switching_states` of the history and this month.
+
+    Raises
+    ------
+    ValueError
+        Unknown AQL or level; both ``history`` and ``replayed`` given; ``replayed``
+        under other conditions, or reaching this month.
     """
     seed = default_seed(data.month) if seed is None else _check_seed(seed)
     key = _aql_key(aql)
     sampling.code_letter(2, level=level)
+    resumed = dict(resumed or {})
+    if replayed is not None:
+        if history:
+            raise ValueError("give the earlier months as history or as replayed, not both")
+        conditions = (key, level, approved, steady, tuple(sorted(resumed.items())))
+        given = (
+            replayed.key, replayed.level, replayed.approved, replayed.steady, replayed.resumed
+        )  # fmt: skip
+        if given != conditions:
+            raise ValueError(
+                f"replayed under {given} (aql key, level, approved, steady, resumed), "
+                f"this plan is under {conditions}: replay the history under the plan's conditions"
+            )
     earlier = [m for m in history if str(m.month) < str(data.month)]
-    switched, plan, verdicts = _replay(
+    replay, plan, verdicts = _replay(
         [*earlier, data],
         key=key,
         level=level,
         approved=approved,
         steady=steady,
-        resumed=dict(resumed or {}),
+        resumed=resumed,
+        earlier=replayed,
     )
+    switched = replay.table
     now = switched[switched["month"] == str(data.month)].set_index("unit_code")
     units = plan["unit_code"]
     plan = plan.assign(
