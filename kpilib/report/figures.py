@@ -110,7 +110,9 @@ def png_once(fig: Figure) -> bytes | None:
                 rows - math.ceil(box.y1 * dpi) : rows - math.floor(box.y0 * dpi),
                 math.floor(box.x0 * dpi) : math.ceil(box.x1 * dpi),
             ]
-            Image.fromarray(crop).save(buffer, format="png", dpi=(dpi, dpi))
+            # zlib's fastest level: half the encoding time of the default (a tenth of a
+            # chart's time) for pictures about a tenth larger
+            Image.fromarray(crop).save(buffer, format="png", dpi=(dpi, dpi), compress_level=1)
     finally:
         fig.set_size_inches(width, height)
         for ax, box in axes.items():
