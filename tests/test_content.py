@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kpilib.paths import NOTEBOOKS_DIR
+from kpilib.report import content
 from kpilib.report.content import TablesRead, report_hashes, tables_read
 
 READ = TablesRead(via_unit=frozenset({"scores", "limits"}), whole=frozenset({"peers"}))
@@ -54,3 +55,23 @@ def test_the_unit_notebook_reads_its_view_and_a_few_whole_tables():
     read = tables_read(NOTEBOOKS_DIR / "unit_report.ipynb")
     assert {"staff_scorecard", "adjustments", "headline"} <= read.via_unit
     assert read.whole == {"notes", "rank_intervals"}
+
+
+def test_each_units_rows_are_hashed_as_that_units_own_table_in_their_order():
+    # the per-unit digests come from one stable sort of the unit column; the reference is
+    # the plain definition: the unit's rows picked by a mask, in the table's order
+    frame = pd.DataFrame(
+        {"unit_code": ["X02", "X01", "X02", "X03", "X01"], "total": [1.0, 2.0, 3.0, 4.0, 5.0]}
+    )
+    rows = content._row_hashes(frame)
+    wanted = ["X01", "X02", "X03", "X09"]  # X09 has no rows
+    got = content._unit_digests("scores", frame, rows, wanted)
+    for code in wanted:
+        mask = frame["unit_code"].to_numpy() == code
+        assert got[code] == content._table_digest("scores", frame, rows[mask]), code
+    swapped = frame.iloc[[2, 1, 0, 3, 4]].reset_index(drop=True)  # X02's two rows swapped
+    again = content._unit_digests("scores", swapped, content._row_hashes(swapped), wanted)
+    assert again["X02"] != got["X02"]
+    assert {k: again[k] for k in ("X01", "X03", "X09")} == {
+        k: got[k] for k in ("X01", "X03", "X09")
+    }
