@@ -35,12 +35,10 @@ def shared(tmp_path_factory) -> dict[str, pd.DataFrame]:
 
 CHARTS = {
     "trend": lambda s: figures.trend(s["history_units"], "X01"),
-    "indicator_scores": lambda s: figures.indicator_scores(s["unit_indicators"], "Z01"),
     "p_chart": lambda s: figures.p_chart(s["quality_pchart"], "X01"),
     "rank_intervals": lambda s: figures.rank_intervals(
         s["rank_intervals"][s["rank_intervals"]["unit_type"] == "county"], "X02"
     ),
-    "tickets_by_stage": lambda s: figures.tickets_by_stage(s["tickets_by_stage"], "X01"),
     "funnel": lambda s: figures.funnel(s["funnel_units"], s["funnel_limits"]),
     "league": lambda s: figures.league(s["headline"], "centre"),
     "budget": lambda s: figures.budget(s["expenses_budget"]),
@@ -110,12 +108,6 @@ def _hostile_trend(s):
     return figures.trend(frame, "X01"), [HOSTILE_NAMES[1]]
 
 
-def _hostile_indicators(s):
-    frame = s["unit_indicators"][s["unit_indicators"]["unit_code"] == "Z01"].copy()
-    frame["indicator_name"] = _cycle(frame["indicator_name"])
-    return figures.indicator_scores(frame, "Z01"), list(frame["indicator_name"])
-
-
 def _labelled(frame: pd.DataFrame, name: str, code: str) -> list[str]:
     return [f"{n}（{c}）" for n, c in zip(frame[name], frame[code], strict=True)]
 
@@ -161,7 +153,6 @@ def _hostile_business(s):
 
 HOSTILE_CHARTS = {
     "trend": _hostile_trend,
-    "indicator_scores": _hostile_indicators,
     "rank_intervals": _hostile_ranks,
     "funnel": _hostile_funnel,
     "league": _hostile_league,

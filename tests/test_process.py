@@ -107,6 +107,24 @@ def test_closed_after_as_of_counts_as_open():
     assert callback["on_time_rate"] == 0.0
 
 
+def test_each_ticket_has_exactly_one_of_four_outcomes():
+    # by hand from T: close/complaint T1 on time, T2 late; handle/complaint T3 open in
+    # time; handle/order T4 open overdue; callback/order T5 open overdue at as_of
+    table = process.ticket_timeliness(T, STAFF, as_of=AS_OF)
+    outcomes = ["closed_on_time", "closed_late", "open_in_time", "open_overdue"]
+    expected = {
+        ("complaint", "close"): [1, 1, 0, 0],
+        ("complaint", "handle"): [0, 0, 1, 0],
+        ("order", "handle"): [0, 0, 0, 1],
+        ("order", "callback"): [0, 0, 0, 1],
+    }
+    for (kind, stage), counts in expected.items():
+        assert row(table, unit_code="X01", kind=kind, stage=stage)[outcomes].tolist() == counts
+    assert (table[outcomes].sum(axis=1) == table["opened"]).all()
+    for column in ("closed_late", "open_in_time"):
+        assert table[column].dtype == "int64"
+
+
 def test_unit_summary_totals():
     summary = process.unit_ticket_summary(T, STAFF, as_of=AS_OF).set_index("unit_code")
     x01 = summary.loc["X01"]

@@ -214,6 +214,8 @@ def ticket_timeliness(tickets: pd.DataFrame, staff: pd.DataFrame, *, as_of: obje
         still_open : int, not closed by ``as_of``.
         open_overdue : int, open and past the time limit at ``as_of``.
         mean_satisfaction : float, mean satisfaction score (NaN when none scored).
+        closed_late : int, closed after the time limit (closed − closed_on_time).
+        open_in_time : int, open and within the time limit (still_open − open_overdue).
 
     Raises
     ------
@@ -246,7 +248,13 @@ def ticket_timeliness(tickets: pd.DataFrame, staff: pd.DataFrame, *, as_of: obje
             f"tickets with a kind or stage outside the data contract: "
             f"{_sample(judged.loc[unknown, 'ticket_id'])}"
         )
-    return _summarise(judged, index)
+    # the four outcomes of a ticket, each counted once (the unit report's bars stack them)
+    outcomes = tally(
+        judged.assign(open_in_time=judged["still_open"] & ~judged["open_overdue"]),
+        index,
+        sums={"closed_late": "closed_late", "open_in_time": "open_in_time"},
+    )
+    return _summarise(judged, index).join(outcomes, on=["unit_code", "kind", "stage"])
 
 
 def unit_ticket_summary(

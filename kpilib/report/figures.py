@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
 
-from kpilib.contract.schema import TICKET_STAGES, UNIT_TYPES
+from kpilib.contract.schema import UNIT_TYPES
 from kpilib.report.fonts import use_cjk_font
 
 __all__ = [
@@ -37,14 +37,12 @@ __all__ = [
     "budget",
     "business",
     "funnel",
-    "indicator_scores",
     "league",
     "leniency",
     "p_chart",
     "png_once",
     "rank_intervals",
     "sample_sizes",
-    "tickets_by_stage",
     "trend",
 ]
 
@@ -203,22 +201,6 @@ def trend(
     )
 
 
-def indicator_scores(unit_indicators: pd.DataFrame, unit_code: str) -> Figure:
-    """Weighted score of each indicator of the unit against its (effective) weight."""
-    rows = unit_indicators[unit_indicators["unit_code"] == unit_code]
-    fig, ax = _axes(height=max(2.5, 0.6 * len(rows) + 1.2))
-    if rows.empty:
-        _no_data(ax)
-    else:
-        y = np.arange(len(rows))
-        ax.barh(y, rows["effective_weight"], color="#dee2e6", label="有效权重（满分）")
-        ax.barh(y, rows["weighted_score"].fillna(0), height=0.5, color="#1d3557", label="得分")
-        ax.set_yticks(y, rows["indicator_name"])
-        ax.invert_yaxis()
-        ax.legend(loc="lower right")
-    return _finish(fig, ax, f"{unit_code} 各指标加权得分与权重", "分", "指标")
-
-
 def p_chart(quality_pchart: pd.DataFrame, unit_code: str) -> Figure:
     """p-chart of the unit's monthly inspection failure rate with 3σ limits."""
     fig, ax = _axes()
@@ -287,32 +269,6 @@ def rank_intervals(
         if len(rows) < peers:
             title += f"：{peers}个中排名相邻的{len(rows)}个"
     return _finish(fig, ax, title, "排名（1 = 合格率最高）", "单位")
-
-
-def tickets_by_stage(stages: pd.DataFrame, unit_code: str) -> Figure:
-    """The unit's tickets per stage: closed on time, closed late, open in time, open overdue."""
-    fig, ax = _axes()
-    rows = (
-        stages[stages["unit_code"] == unit_code].groupby("stage", sort=False).sum(numeric_only=True)
-    )
-    rows = rows.reindex([s for s in TICKET_STAGES if s in rows.index])
-    if rows.empty or rows["opened"].sum() == 0:
-        _no_data(ax, "本月无工单")
-    else:
-        parts = {
-            "按时办结": rows["closed_on_time"],
-            "超时办结": rows["closed"] - rows["closed_on_time"],
-            "未办结未超时": rows["still_open"] - rows["open_overdue"],
-            "未办结已超时": rows["open_overdue"],
-        }
-        colours = ["#2a9d8f", "#f4a261", "#8ab6d6", _HIGHLIGHT]
-        labels = [TICKET_STAGES[s] for s in rows.index]
-        bottom = np.zeros(len(rows))
-        for (label, values), colour in zip(parts.items(), colours, strict=True):
-            ax.bar(labels, values.to_numpy(), bottom=bottom, label=label, color=colour)
-            bottom += values.to_numpy()
-        ax.legend(loc="best", fontsize=9)
-    return _finish(fig, ax, f"{unit_code} 各环节工单与处理时限（流程监督）", "当前环节", "工单数")
 
 
 def funnel(funnel_units: pd.DataFrame, funnel_limits: pd.DataFrame) -> Figure:

@@ -10,7 +10,9 @@ The few sentences the reports build from numbers (:func:`headline_text`,
 Names, notes and other free text go into those Markdown sentences through
 :func:`markdown_text` only, so a unit called ``<script>…`` or ``[x](javascript:…)``
 shows as those characters and never becomes markup or a link; tables go through
-pandas' HTML, which escapes every cell.
+:func:`table_html`, which escapes every cell. A table may carry a data bar
+(:class:`DataBar`): the numbers of a row drawn as a bar in its last column, which a
+report shows instead of a chart of the same few numbers.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -42,6 +45,9 @@ __all__ = [
     "CODES",
     "HEADERS",
     "RATES",
+    "SCORE_BAR",
+    "TICKET_OUTCOMES_BAR",
+    "DataBar",
     "cochran_text",
     "counts",
     "display",
@@ -175,6 +181,7 @@ HEADERS: dict[str, str] = {
     "open_overdue": "未办结已超时",
     "mean_satisfaction": "平均满意度",
     "closed_late": "超时办结数",
+    "open_in_time": "未办结未超时数",
     "overdue": "超时合计",
     "major_overdue": "严重项逾期",
     "elapsed_hours": "已用时长(小时)",
@@ -532,6 +539,102 @@ def for_display(
     return out
 
 
+@dataclass(frozen=True)
+class DataBar:
+    """A bar in a table's last column: each row's ``parts`` stacked on a grey ``track``.
+
+    Every length is a share of the table's longest track or stack, so rows compare with
+    each other, as the bars of a chart do; the bar's title (shown on hover) gives the
+    numbers. A report shows it instead of a chart of the same few numbers.
+
+    Attributes
+    ----------
+    header : the column's Chinese header; the parts' names and colours follow it.
+    parts : (column, Chinese name, colour) of each stacked part, in order.
+    track : column giving each row's full length (e.g. the weight a score is out of),
+        drawn in grey behind the parts; None for no track.
+    """
+
+    header: str
+    parts: tuple[tuple[str, str, str], ...]
+    track: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.parts:
+            raise ValueError("a DataBar needs at least one part")
+        for _, _, colour in self.parts:
+            if not _COLOUR.fullmatch(colour):
+                raise ValueError(f"colour {colour!r} is not of the form #rrggbb")
+
+    def cells(self, frame: pd.DataFrame) -> tuple[str, list[str]]:
+        """The header and one cell per row of ``frame``, as HTML (names escaped)."""
+        columns = [c for c, _, _ in self.parts] + ([self.track] if self.track else [])
+        unknown = [c for c in columns if c not in frame.columns]
+        if unknown:
+            raise KeyError(
+                f"no column(s) {unknown} for the bar (columns are {list(frame.columns)})"
+            )
+        parts = frame[[c for c, _, _ in self.parts]].astype(float).fillna(0.0).clip(lower=0.0)
+        track = (
+            frame[self.track].astype(float).fillna(0.0).clip(lower=0.0)
+            if self.track
+            else pd.Series(0.0, index=frame.index)
+        )
+        longest = float(max(parts.sum(axis=1).max(), track.max(), 0.0)) or 1.0
+        legend = "".join(
+            f'<span style="{_KEY}background:{colour}"></span>{html.escape(name)}'
+            for _, name, colour in self.parts
+        )
+        if self.track:
+            legend += f'<span style="{_KEY}background:{_TRACK}"></span>'
+            legend += html.escape(HEADERS.get(self.track, self.track))
+        header = f"{html.escape(self.header)}<br>{legend}"
+        counts = [pd.api.types.is_integer_dtype(frame[c]) for c in columns]
+        rows = []
+        for (_, values), full in zip(parts.iterrows(), track, strict=True):
+            spans = "".join(
+                f'<span style="{_PART}width:{100 * v / longest:.2f}%;background:{colour}"></span>'
+                for v, (_, _, colour) in zip(values, self.parts, strict=True)
+            )
+            numbers = [*values, full] if self.track else list(values)
+            names = [name for _, name, _ in self.parts] + (
+                [HEADERS.get(self.track, self.track)] if self.track else []
+            )
+            title = "，".join(
+                f"{name} {v:,.0f}" if whole else f"{name} {v:,.2f}"
+                for name, v, whole in zip(names, numbers, counts, strict=True)
+            )
+            shade = f"linear-gradient(to right,{_TRACK} {100 * full / longest:.2f}%,transparent 0)"
+            rows.append(
+                f'<div class="kpi-bar" title="{html.escape(title)}" '
+                f'style="{_BAR}background:{shade}">{spans}</div>'
+            )
+        return header, rows
+
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_TRACK = "#dee2e6"
+# inline styles: the same bar in the rendered page and in JupyterLab, with no style sheet
+_BAR = "display:flex;width:12em;height:0.9em;"
+_PART = "display:block;height:100%;"
+_KEY = "display:inline-block;width:0.8em;height:0.8em;margin:0 0.2em 0 0.6em;"
+
+#: A unit's indicators: each weighted score against the weight it is out of.
+SCORE_BAR = DataBar(
+    "得分与有效权重", (("weighted_score", "加权得分", "#1d3557"),), track="effective_weight"
+)
+#: Tickets per kind and stage by outcome (kpilib.duties.process.ticket_timeliness).
+TICKET_OUTCOMES_BAR = DataBar(
+    "工单处理情况",
+    (
+        ("closed_on_time", "按时办结", "#2a9d8f"),
+        ("closed_late", "超时办结", "#f4a261"),
+        ("open_in_time", "未办结未超时", "#8ab6d6"),
+        ("open_overdue", "未办结已超时", "#d62828"),
+    ),
+)
+
+
 def display(
     frame: pd.DataFrame,
     columns: Sequence[str] | None = None,
@@ -539,9 +642,11 @@ def display(
     rates: Iterable[str] = (),
     headers: Mapping[str, str] | None = None,
     empty: str | None = "（本月无记录）",
+    bar: DataBar | None = None,
 ) -> None:
-    """Show :func:`for_display` of ``frame`` in the notebook; the note ``empty`` when it is
-    empty (nothing at all when ``empty`` is None, e.g. after a section said it does not apply).
+    """Show :func:`for_display` of ``frame`` in the notebook, with ``bar`` in a last
+    column; the note ``empty`` when it is empty (nothing at all when ``empty`` is None,
+    e.g. after a section said it does not apply).
     """
     from IPython.display import HTML, Markdown
     from IPython.display import display as show
@@ -550,7 +655,8 @@ def display(
         if empty is not None:
             show(Markdown(markdown_text(empty)))
         return
-    show(HTML(table_html(for_display(frame, columns, rates=rates, headers=headers))))
+    shown = for_display(frame, columns, rates=rates, headers=headers)
+    show(HTML(table_html(shown, bar=None if bar is None else bar.cells(frame))))
 
 
 def when_present(frame: pd.DataFrame, text: str) -> str | None:
@@ -569,19 +675,25 @@ _NUMERIC_TEXT = re.compile(r"^[-+−±]?[\d,]+(\.\d+)?\s*(%|元|分|户|次|条|
 _WRAP_FROM = 16
 
 
-def table_html(shown: pd.DataFrame) -> str:
+def table_html(shown: pd.DataFrame, *, bar: tuple[str, list[str]] | None = None) -> str:
     """A displayed table as HTML: every value escaped, no row numbers, blanks as "—".
 
     Numbers are right-aligned (class ``num``), long texts may wrap (class ``long``),
     every other cell stays on one line (the page's style sheet, kpilib.report.render).
+    ``bar``: the header and per-row cells of a :class:`DataBar` (HTML it made, with
+    every name escaped), added as the last column.
 
     >>> page = table_html(pd.DataFrame({"名称": ["<b>甲</b>"], "得分": ["95.50"]}))
     >>> "<td>&lt;b&gt;甲&lt;/b&gt;</td>" in page, '<td class="num">95.50</td>' in page
     (True, True)
     """
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    if bar is not None:
+        if len(bar[1]) != len(shown):
+            raise ValueError(f"{len(bar[1])} bar cells for a table of {len(shown)} rows")
+        head += f'<th class="bar">{bar[0]}</th>'
     rows = []
-    for values in shown.itertuples(index=False):
+    for number, values in enumerate(shown.itertuples(index=False)):
         cells = []
         for value in values:
             text = MISSING if value is None or value is pd.NA or value != value else str(value)
@@ -591,6 +703,8 @@ def table_html(shown: pd.DataFrame) -> str:
                 cells.append(f'<td class="long">{html.escape(text)}</td>')
             else:
                 cells.append(f"<td>{html.escape(text)}</td>")
+        if bar is not None:
+            cells.append(f'<td class="bar">{bar[1][number]}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
         f'<table class="dataframe kpi-table"><thead><tr>{head}</tr></thead>'
