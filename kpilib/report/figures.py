@@ -190,7 +190,7 @@ def trend(
             median = peers.set_index("month")["median_total"].sort_index()
         ax.plot(median.index, median.to_numpy(), "--", color=_OTHER, label="同类单位中位数")
         ax.plot(own["month"], own["total"], "o-", color=_HIGHLIGHT, label=f"{name}")
-        ax.legend(loc="best")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)  # never on a point
         ax.tick_params(axis="x", rotation=45)
     return _finish(
         fig,
@@ -218,7 +218,9 @@ def p_chart(quality_pchart: pd.DataFrame, unit_code: str) -> Figure:
             ax.plot(out["month"], out["fail_rate"], "s", color=_HIGHLIGHT, ms=10, label="失控点")
         ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
         ax.tick_params(axis="x", rotation=45)
-        ax.legend(loc="best", fontsize=9)
+        # below the axis label, in one row: inside the plot, with the limits at the top
+        # and the points anywhere, even the best place covers a point
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=5, fontsize=9)
     return _finish(fig, ax, f"{unit_code} 质检不合格率 p 控制图（按月）", "月份", "不合格率")
 
 
