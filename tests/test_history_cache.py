@@ -45,10 +45,16 @@ def test_the_cache_changes_no_number_and_a_corrected_month_alone_is_recomputed(s
     )
     first = _build(data, cache)
     entries = {p.stem: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
-    # the earlier months, and the report month's own scoring
-    assert set(entries) == {"2026-07", "2026-08", "2026-09", "2026-10.report"}
+    # the earlier months, the report month's own scoring, and the earlier months' replay
+    # through the sampling plan's switching rules
+    assert set(entries) == {
+        "2026-07", "2026-08", "2026-09", "2026-10.report", "2026-10.switching"
+    }  # fmt: skip
     second = _build(data, cache)
-    for name in ("history_units", "history_indicators", "headline", "unit_indicators"):
+    for name in (
+        "history_units", "history_indicators", "headline", "unit_indicators",
+        "business_results", "inspection_switching", "sampling_plan", "lot_verdicts",
+    ):  # fmt: skip
         pd.testing.assert_frame_equal(first[name], plain[name])
         pd.testing.assert_frame_equal(second[name], plain[name])
     assert {p.stem: p.stat().st_mtime_ns for p in cache.glob("*.pickle")} == entries
@@ -61,6 +67,7 @@ def test_the_cache_changes_no_number_and_a_corrected_month_alone_is_recomputed(s
     assert after["2026-08"] != entries["2026-08"]
     assert after["2026-07"] == entries["2026-07"] and after["2026-09"] == entries["2026-09"]
     assert after["2026-10.report"] == entries["2026-10.report"]
+    assert after["2026-10.switching"] != entries["2026-10.switching"]  # August is in it
 
 
 def test_the_report_month_is_scored_again_when_any_of_its_values_changes(sample, tmp_path):

@@ -175,11 +175,12 @@ def _scored_month(
 
 def _scored_report_month(
     data: MonthData, scheme: Scheme, cache_dir: Path | None
-) -> tuple[Scorecard, Scorecard]:
+) -> tuple[Scorecard, Scorecard, MonthFacts]:
     """The report month scored with its adjustments register and without it (the same
-    card when it has none), from the cache while the month's tables, the scheme and the
-    library code are the ones it was scored from: a rerun of an unchanged month (``kpi
-    run --force``, a corrected earlier month) does not score it twice again.
+    card when it has none), and its adjusted facts (the business results' figures), from
+    the cache while the month's tables, the scheme and the library code are the ones
+    they were computed from: a rerun of an unchanged month (``kpi run --force``, a
+    corrected earlier month) does not compute them again.
     """
     key = ""
     name = f"{data.month}.report"  # beside the month's own entry as an earlier month
@@ -197,9 +198,10 @@ def _scored_report_month(
             return cached
     card = score_month(data, scheme)
     unadjusted = score_month(data, scheme, adjusted=False) if len(data.adjustments) else card
+    computed = (card, unadjusted, adjusted_facts(data))
     if cache_dir is not None:
-        write_cached(cache_dir, name, key, (card, unadjusted))
-    return card, unadjusted
+        write_cached(cache_dir, name, key, computed)
+    return computed
 
 
 def _switching_history(
@@ -800,7 +802,7 @@ def build_shared_results(
           (GB/T 2828.1 switching rules, :func:`kpilib.stats.plan.plan_tables`).
     """
     as_of = data.as_of
-    card, unadjusted = _scored_report_month(
+    card, unadjusted, facts = _scored_report_month(
         data, scheme, None if cache_dir is None else Path(cache_dir)
     )
     scored, notes = _history(
@@ -927,7 +929,7 @@ def build_shared_results(
     )
     notes.extend(business_notes)
     out["business_results"] = business_results(
-        adjusted_facts(data), scheme, earlier=[s.facts for s in earlier if s.facts is not None]
+        facts, scheme, earlier=[s.facts for s in earlier if s.facts is not None]
     )
     out["data_quality"] = _data_quality(data, notes)
     out["notes"] = pd.DataFrame({"key": ["rank_basis"], "text": [RANK_BASIS]})
