@@ -67,6 +67,16 @@ def test_empty_contracts():
     assert archive.missing_documents(CONTRACTS.iloc[0:0], STAFF).empty
 
 
+def test_contracts_listing_the_same_documents_each_get_their_own_list():
+    # C7 is C2 again (盖章页;授权书): equal lists, but not one list object shared by both
+    contracts = pd.concat(
+        [CONTRACTS, CONTRACTS.iloc[[1]].assign(contract_id="C7")], ignore_index=True
+    )
+    documents = archive.judge_contracts(contracts, STAFF)["documents"]
+    assert documents.iloc[1] == documents.iloc[6] == ["盖章页", "授权书"]
+    assert documents.iloc[1] is not documents.iloc[6]
+
+
 def test_all_archived_is_complete():
     done = CONTRACTS.assign(archive_status="archived", missing_documents=None)
     table = archive.contract_archive(done, STAFF).set_index("unit_code")

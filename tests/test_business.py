@@ -263,6 +263,24 @@ def test_the_targets_come_from_the_scheme():
         business_results(MARCH, scheme_from_dict(raw))
 
 
+def test_staff_sharing_a_target_value_each_count_it():
+    # S1 and S2 both 1,500.005 yuan = 150,000.5 fen, each rounded half away from zero to
+    # 150,001: X01 300,002 fen. An infinite target is refused naming the first staff of it.
+    def with_targets(*targets):
+        return month_of("2026-03", units=UNITS, staff=STAFF, targets=targets)
+
+    same = with_targets(target("S1", "revenue", 1500.005), target("S2", "revenue", 1500.005))
+    table = business_results(same, SCHEME).set_index("unit_code")
+    assert table.loc["X01", "revenue_target_fen"] == 300_002
+    endless = with_targets(
+        target("S1", "revenue", 100.0),
+        target("S2", "revenue", float("inf")),
+        target("S3", "revenue", float("inf")),
+    )
+    with pytest.raises(ValueError, match="revenue target of S2 must be finite"):
+        business_results(endless, SCHEME)
+
+
 def load_scheme_raw() -> dict:
     return yaml.safe_load(SCHEME_PATH.read_text(encoding="utf-8"))
 

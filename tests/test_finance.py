@@ -147,6 +147,22 @@ def test_agreeing_month_has_no_difference():
     assert out.pairs[["staff_fen", "finance_fen"]].values.tolist() == [[120000, 120000]]
 
 
+def test_a_month_finance_booked_nothing_has_no_pair_and_no_wrong_unit():
+    # No line to pair with: every record is 财务未入账 but R3, R2 entered twice (重复录入,
+    # R2 counted once as not booked). X01 专线: 100000 (R1) + 20000 (R2) + 20000 (R3).
+    out = reconcile(fin=FINANCE.iloc[0:0], previous=False)
+    assert lines(out.differences) == [
+        ("X01", "专线", "duplicate", "R2、R3", "", 20000),
+        ("X01", "专线", "not_booked", "R1", "", 100000),
+        ("X01", "专线", "not_booked", "R2", "", 20000),
+        ("X01", "云", "not_booked", "R7", "", 50000),
+        ("X01", "宽带", "not_booked", "R4", "", 15000),
+        ("X02", "专线", "not_booked", "R5", "", 70000),
+        ("X02", "云", "not_booked", "R6", "", 12345),
+    ]
+    assert (out.pairs["unexplained_fen"] == 0).all()
+
+
 def test_one_fen_apart_is_a_difference():
     fin = FINANCE.iloc[[0]].assign(amount_fen=np.int64(100001))  # 1000.01 yuan for 1000.00
     out = reconcile(REVENUE.iloc[[0]], fin)

@@ -123,6 +123,16 @@ def test_mask_free_text_returns_a_clean_table_itself():
     assert mask_free_text(frame.iloc[0:0]) is not None
 
 
+def test_mask_free_text_finds_numbers_in_ascii_and_full_width_columns():
+    # "code" is all ASCII, "text" is Chinese with full-width digits: both are masked
+    table = pd.DataFrame(
+        {"code": ["R1", "13812345678"], "text": ["城东", "手机１３８１２３４５６７８，３楼"]}
+    )
+    out = mask_free_text(table)
+    assert out["code"].tolist() == ["R1", "138****5678"]
+    assert out["text"].tolist() == ["城东", "手机138****5678，３楼"]
+
+
 def test_mask_tables_masks_every_table():
     tables = {
         "a": pd.DataFrame({"x": ["13812345678"]}),

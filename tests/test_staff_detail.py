@@ -8,6 +8,7 @@ Checked on the stored shared results as each unit's report reads them
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 from kpilib.contract.load import load_month
 from kpilib.duties.facts import score_month
 from kpilib.duties.revenue import SUBTOTAL, fen_text, revenue_by_product
+from kpilib.report.detail import STAFF_INDICATOR_COLUMNS, staff_indicators
 from kpilib.report.exports import excel_exports
 from kpilib.report.results import Results
 from kpilib.report.shared import scheme_for
@@ -110,6 +112,19 @@ def test_a_zero_step_score_names_the_bracket_it_missed(results):
     if zero.empty:
         pytest.skip("no zero visits score in this sample")
     assert zero["reason"].str.contains("最低得分档为80.0%").all()
+
+
+def test_rows_needing_no_reason_and_no_rows_at_all(sample, scheme):
+    # only the rows whose score needs no reason: every reason is ""; no staff row: empty
+    card = score_month(load_month(sample, MONTH), scheme)
+    long = card.long
+    plain = (long["entity_type"] != "staff") | (
+        long["applicable"] & ~long["flag"].isin(["cap", "floor"]) & (long["raw_score"] != 0)
+    )
+    out = staff_indicators(replace(card, long=long[plain]), scheme)
+    assert len(out) and (out["reason"] == "").all()
+    none = staff_indicators(replace(card, long=long[long["entity_type"] != "staff"]), scheme)
+    assert none.empty and list(none.columns) == STAFF_INDICATOR_COLUMNS
 
 
 def test_excel_has_the_detail_with_chinese_indicator_names(results, scheme):

@@ -19,6 +19,8 @@ function takes the canonical ``contracts`` and ``staff`` tables (see
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from kpilib.contract.schema import ARCHIVE_STATUSES, require_columns
@@ -97,8 +99,19 @@ def judge_contracts(contracts: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFram
 
 def _documents(text: pd.Series) -> pd.Series:
     """Split the ';'-separated lists into Python lists (blank → empty list)."""
-    parts = text.astype("string").fillna("").str.split(_SEPARATORS, regex=True)
-    return parts.map(lambda items: [item.strip() for item in items if item.strip()]).astype(object)
+    texts = text.astype("string").fillna("")
+    # Contracts share few distinct lists (most list none): split each distinct text once,
+    # then give every contract its own copy of its list.
+    split = {
+        value: [item.strip() for item in re.split(_SEPARATORS, value) if item.strip()]
+        for value in texts.unique()
+    }
+    return pd.Series(
+        [list(split[value]) for value in texts.tolist()],
+        index=text.index,
+        dtype=object,
+        name=text.name,
+    )
 
 
 def contract_archive(contracts: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:

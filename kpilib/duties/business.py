@@ -22,7 +22,9 @@ the data does not have is left out and named in ``note``; it is never counted as
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -257,6 +259,11 @@ def _scheme_indicator(scheme: Scheme, source: str) -> Indicator:
 
 def _fen(yuan: object, staff_id: object) -> int:
     """A target in yuan as integer fen, from the value as written, half away from zero."""
+    if isinstance(yuan, float) and math.isfinite(yuan):
+        # the usual case, computed as below but in C: the decimal as written
+        # (to_fraction's repr, at most 17 digits, held exactly) times 100, rounded
+        written = Decimal(repr(float(yuan))) * 100
+        return int(written.to_integral_value(rounding=ROUND_HALF_UP))
     exact = to_fraction(yuan, name=f"revenue target of {staff_id}") * 100
     whole = abs(exact)
     fen = int(whole) + (1 if whole - int(whole) >= Fraction(1, 2) else 0)
@@ -272,7 +279,10 @@ def _figures(facts: MonthFacts) -> pd.DataFrame:
 
     unit_of = facts.staff.set_index(facts.staff["staff_id"].astype(str))["unit_code"].astype(str)
     targets = facts.targets.assign(staff_id=facts.targets["staff_id"].astype(str))
-    unknown = ~targets["staff_id"].isin(unit_of.index)
+    # membership on plain objects: isin on an Arrow-backed column converts every staff id
+    # of ``unit_of`` to an Arrow scalar, one by one
+    ids = pd.Series(targets["staff_id"].to_numpy(dtype=object), dtype=object)
+    unknown = ~ids.isin(unit_of.index.to_numpy(dtype=object)).to_numpy()
     if unknown.any():
         raise ValueError(
             f"{facts.month}: targets for staff not in the staff list: "
@@ -282,8 +292,12 @@ def _figures(facts: MonthFacts) -> pd.DataFrame:
     kind = targets["indicator"].astype(str)
     set_ = targets["target"].astype(float) > 0  # 0 means no target (data contract)
     rev = targets[(kind == "revenue") & set_]
+    fen_of: dict[tuple[type, object], int] = {}  # many staff share a target: convert once
+    for value, staff_id in zip(rev["target"].tolist(), rev["staff_id"].tolist(), strict=True):
+        if (type(value), value) not in fen_of:
+            fen_of[type(value), value] = _fen(value, staff_id)
     fen = pd.Series(
-        [_fen(v, s) for v, s in zip(rev["target"], rev["staff_id"], strict=True)],
+        [fen_of[type(value), value] for value in rev["target"].tolist()],
         index=rev.index,
         dtype="int64",
     )

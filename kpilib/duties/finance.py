@@ -325,11 +325,17 @@ class _Context:
         return "" if self.has_previous else f"（未提供 {self.last} 的数据，未核对是否跨月入账）"
 
     def wrong_unit(self, r_idx: list, f_idx: list) -> list[dict[str, object]]:
+        # Nearly every record pairs, and few pairs cross units: compare the units of all
+        # pairs at once and write lines for the crossing ones only, in pair order.
+        paired_rec = self.rec.loc[r_idx]
+        paired_fin = self.fin.loc[f_idx]
+        crossing = paired_rec["unit_code"].to_numpy() != paired_fin["unit_code"].to_numpy()
         out = []
-        for i, j in zip(r_idx, f_idx, strict=True):
-            r, f = self.rec.loc[i], self.fin.loc[j]
-            if r["unit_code"] == f["unit_code"]:
-                continue
+        for r, f in zip(
+            paired_rec[crossing].to_dict("records"),
+            paired_fin[crossing].to_dict("records"),
+            strict=True,
+        ):
             amount, yuan = int(r["amount_fen"]), _yuan(int(r["amount_fen"]))
             common = dict(records=[r["record_id"]], vouchers=[f["voucher_id"]])
             out.append(

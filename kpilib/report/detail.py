@@ -11,6 +11,8 @@ report and ``department_scorecard.xlsx`` show both tables as they are stored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -31,6 +33,8 @@ STAFF_INDICATOR_COLUMNS = [
     "actual", "target", "actual_text", "target_text", "ratio", "raw_score", "weight",
     "effective_weight", "weighted_score", "applicable", "flag", "reason", "note",
 ]  # fmt: skip
+#: What :func:`_reason` reads of a row.
+_REASON_FIELDS = ["indicator", "actual", "ratio", "raw_score", "applicable", "flag", "note"]
 #: Columns of :func:`staff_totals`.
 STAFF_TOTAL_COLUMNS = [
     "staff_id", "name", "unit_code", "role", "indicators", "applicable_indicators",
@@ -56,7 +60,7 @@ def value_text(value: float, unit: str) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") + unit
 
 
-def _zero_reason(row: pd.Series, scheme: Scheme, unit: str) -> str:
+def _zero_reason(row: Mapping[str, object], scheme: Scheme, unit: str) -> str:
     """Why an applicable, unflagged indicator scored 0, in words."""
     ind = scheme.indicators[row["indicator"]]
     p = ind.params
@@ -75,7 +79,7 @@ def _zero_reason(row: pd.Series, scheme: Scheme, unit: str) -> str:
     return f"实际值{actual}，按{ind.method}计分为0分"
 
 
-def _reason(row: pd.Series, scheme: Scheme, unit: str) -> str:
+def _reason(row: Mapping[str, object], scheme: Scheme, unit: str) -> str:
     """The reason in words for a capped, floored, not-applicable or zero score; else ""."""
     note = str(row["note"]).split("；")[0].removesuffix("，不适用")
     if not row["applicable"]:
@@ -117,14 +121,27 @@ def staff_indicators(card: Scorecard, scheme: Scheme) -> pd.DataFrame:
     order = {(role, code): i for role, w in scheme.role_weights.items() for i, code in enumerate(w)}
     out = long.rename(columns={"entity_id": "staff_id"}).copy()
     out["name"] = out["staff_id"].map(names)
-    out["_order"] = [order.get(k, 0) for k in zip(out["role"], out["indicator"], strict=True)]
+    pairs = zip(out["role"].tolist(), out["indicator"].tolist(), strict=True)
+    out["_order"] = [order.get(k, 0) for k in pairs]
     out = out.sort_values(["unit_code", "staff_id", "_order"], kind="stable")
     units = out["indicator"].map({c: i.unit for c, i in scheme.indicators.items()}).fillna("")
-    out["actual_text"] = [value_text(v, u) for v, u in zip(out["actual"], units, strict=True)]
-    out["target_text"] = [value_text(v, u) for v, u in zip(out["target"], units, strict=True)]
+    unit_list = units.tolist()  # iterating an Arrow-backed column item by item is slow
+    out["actual_text"] = [value_text(v, u) for v, u in zip(out["actual"], unit_list, strict=True)]
+    out["target_text"] = [value_text(v, u) for v, u in zip(out["target"], unit_list, strict=True)]
     out["applicable"] = out["applicable"].astype(bool)
     out["flag"] = out["flag"].astype(str)
-    out["reason"] = [_reason(r, scheme, u) for (_, r), u in zip(out.iterrows(), units, strict=True)]
+    # Most scores need no reason (_reason returns ""): word only the not-applicable,
+    # capped, floored and zero ones, as plain dicts (a Series per row is many times slower).
+    needs = ~out["applicable"] | out["flag"].isin(["cap", "floor"]) | (out["raw_score"] == 0)
+    reasons = [""] * len(out)
+    for position, row, unit in zip(
+        np.flatnonzero(needs.to_numpy()),
+        out.loc[needs, _REASON_FIELDS].to_dict("records"),
+        units[needs].tolist(),
+        strict=True,
+    ):
+        reasons[position] = _reason(row, scheme, unit)
+    out["reason"] = reasons
     return out[STAFF_INDICATOR_COLUMNS].reset_index(drop=True)
 
 
@@ -183,11 +200,12 @@ def staff_totals(card: Scorecard, scheme: Scheme) -> pd.DataFrame:
     out["veto_reason"] = staff["veto_reason"].fillna("").to_numpy()
     out["total"] = staff["total"].to_numpy(dtype=float)
     out["adjustments"] = adjustments.to_numpy()
-    out["calculation"] = [_calculation(r, scheme.max_total) for _, r in out.iterrows()]
+    # plain dicts per row: iterrows builds a Series per row, many times slower
+    out["calculation"] = [_calculation(r, scheme.max_total) for r in out.to_dict("records")]
     return out.sort_values(["unit_code", "staff_id"]).reset_index(drop=True)[STAFF_TOTAL_COLUMNS]
 
 
-def _calculation(row: pd.Series, max_total: float) -> str:
+def _calculation(row: Mapping[str, object], max_total: float) -> str:
     """The total as a sum in words, e.g. ``指标得分合计 82.35 + 加分 2.00 − 扣分 0.00 = 84.35``."""
     if np.isnan(row["indicator_points"]):
         text = "所有指标均不适用，本月不计总分"

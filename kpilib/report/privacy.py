@@ -130,7 +130,9 @@ def _with_numbers(strings: Iterable[str]) -> list[str]:
     ['客户13812345678', '１３８１２３４５６７８']
     """
     strings = list(strings)
-    probe = "\n".join(strings).translate(_FULL_WIDTH)
+    probe = "\n".join(strings)
+    if not probe.isascii():  # codes and numbers are ASCII: nothing to translate there
+        probe = probe.translate(_FULL_WIDTH)
     starts = list(accumulate((len(text) + 1 for text in strings[:-1]), initial=0))
     hits = {
         bisect_right(starts, match.start()) - 1
@@ -147,23 +149,30 @@ def _mask_container(value: object) -> object:
     return np.array([mask_text(v) for v in value], dtype=object)
 
 
+def _is_text(dtype: object) -> bool:
+    """Whether a column of ``dtype`` may hold text: object or string, not categorical."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return False
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+
+
 def _mask_series(values: pd.Series | pd.Index) -> pd.Series | pd.Index | None:
     """``values`` with every number in their text masked; None when nothing changed."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
+    if not _is_text(values.dtype):
         return None
     if pd.api.types.is_object_dtype(values.dtype):
         items = values.to_numpy(dtype=object)
-    elif pd.api.types.is_string_dtype(values.dtype):
-        items = values.unique().to_numpy(dtype=object)  # no lists in a string column
+        containers = [
+            i
+            for i, v in enumerate(items)
+            if isinstance(v, list | tuple) or (isinstance(v, np.ndarray) and v.dtype.kind in "OUS")
+        ]
     else:
-        return None
+        # a string column holds no lists: only its distinct values need a look
+        items = values.unique().to_numpy(dtype=object)
+        containers = []
     strings = {v for v in items if isinstance(v, str)}
     masks = {v: new for v in _with_numbers(strings) if (new := mask_text(v)) != v}
-    containers = [
-        i
-        for i, v in enumerate(items)
-        if isinstance(v, list | tuple) or (isinstance(v, np.ndarray) and v.dtype.kind in "OUS")
-    ]
     if not masks and not containers:
         return None
     if not pd.api.types.is_object_dtype(values.dtype):
@@ -189,7 +198,9 @@ def mask_free_text(frame: pd.DataFrame) -> pd.DataFrame:
     ['客户138****5678', '城东']
     """
     out = None
-    for position in range(frame.shape[1]):
+    for position, dtype in enumerate(frame.dtypes.tolist()):
+        if not _is_text(dtype):
+            continue  # numbers, dates, codes: not worth taking the column out
         new = _mask_series(frame.iloc[:, position])
         if new is not None:
             out = frame.copy() if out is None else out
