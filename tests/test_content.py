@@ -75,3 +75,8 @@ def test_each_units_rows_are_hashed_as_that_units_own_table_in_their_order():
     assert {k: again[k] for k in ("X01", "X03", "X09")} == {
         k: got[k] for k in ("X01", "X03", "X09")
     }
+    empty = frame.iloc[:0]
+    none = content._unit_digests("scores", empty, content._row_hashes(empty), wanted)
+    assert none == {
+        code: content._table_digest("scores", empty, content._row_hashes(empty)) for code in wanted
+    }

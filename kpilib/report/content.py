@@ -89,7 +89,7 @@ def _unit_digests(
     # runner hashes every unit's rows of every table before each run
     order = np.argsort(codes, kind="stable")
     present, starts = np.unique(codes[order], return_index=True)
-    ends = [*starts[1:], len(codes)]
+    ends = [*starts[1:], len(codes)] if len(codes) else []
     slices = {str(c): order[a:b] for c, a, b in zip(present, starts, ends, strict=True)}
     layout = _layout(frame)
     none = np.array([], dtype=np.intp)
