@@ -20,6 +20,7 @@ here too, in test_render.py and in test_privacy.py.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import shutil
@@ -27,9 +28,12 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.escape import unescape
 
 from kpilib.report.exports import excel_exports, sampling_list_export
 from kpilib.report.store import read_result, stored_tables, write_excel
@@ -354,13 +358,86 @@ def test_write_excel_keeps_text_as_text_and_numbers_as_numbers(tmp_path):
     path = write_excel(tmp_path / "book.xlsx", {"人员": frame})
     sheet = openpyxl.load_workbook(path)["人员"]
     rows = list(sheet.iter_rows(min_row=2, values_only=False))
-    # as written: no quote or space added (XML reads a stored CR back as LF)
-    assert [r[0].value for r in rows] == [n.replace("\r", "\n") for n in names]
+    # as written: no quote or space added; a CR is stored as the OOXML escape _x000D_,
+    # which Excel reads back as CR and openpyxl leaves as it is (unescape: as Excel reads)
+    assert [unescape(r[0].value) for r in rows] == names
     assert {r[0].data_type for r in rows} == {"s"}
     assert [r[0].quotePrefix for r in rows] == [True] * 6 + [False]
     assert [r[1].value for r in rows] == [91.5, 80, 0, -3.25, 1e6, 7, 2]
     assert {r[1].data_type for r in rows} == {"n"} and {r[2].data_type for r in rows} == {"n"}
     assert [c.value for c in sheet[1]] == ["姓名", "得分", "人数"]
+
+
+def _columns(sheet) -> dict[str, tuple[float, str]]:
+    """Column letter -> (width, default number format), a range of columns expanded."""
+    return {
+        get_column_letter(i): (dim.width, dim.number_format)
+        for dim in sheet.column_dimensions.values()
+        for i in range(dim.min, dim.max + 1)
+    }
+
+
+def test_write_excel_types_formats_and_layout_of_hostile_values(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "姓名": ['=HYPERLINK("http://x","y")', "\x01张三", "", None, "_x0041_"],
+            "金额(元)": [1234.5, np.nan, -np.inf, 0.0, 7.0],
+            "合格率": [0.5, 1.0, np.nan, 0.25, 0.0],
+            "人数": [1, 2, 3, 4, 5],
+            "是否否决": [True, False, True, False, True],
+            "备注": [dt.datetime(2026, 10, 1, 8, 30), dt.date(2026, 10, 2), 3, "x", pd.NA],
+        }
+    )
+    long_name = "很长的工作表名" * 5  # 35 characters
+    sheets = {"人员": frame, long_name: frame.iloc[:0, :2]}
+    path = write_excel(tmp_path / "book.xlsx", sheets)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["人员", long_name[:31]]
+    sheet = book["人员"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:F6"
+    # widths by hand: widest of header and values shown (CJK counts two) + 2, within [8, 60]
+    # 姓名: the formula text, 26; 金额(元): header 2*2+3 = 7+1 and "1,234.50" = 8;
+    # 合格率: "100.0%" = 6, raised to 8; 人数: "5.00" = 4, raised to 8; 是否否决: header 8;
+    # 备注: "2026-10-01 08:30:00" = 19
+    assert _columns(sheet) == {
+        "A": (28, "@"), "B": (10, "0.00"), "C": (8, "0.0%"), "D": (8, "0"), "E": (10, "@"),
+        "F": (21, "@"),
+    }  # fmt: skip
+    cells = [[(c.value, c.data_type, c.number_format, c.quotePrefix) for c in row]
+             for row in sheet.iter_cols(min_row=2, max_row=6)]  # fmt: skip
+    name, money, share, count, vetoed, note = cells
+    assert [(v, t, q) for v, t, _, q in name] == [
+        ('=HYPERLINK("http://x","y")', "s", True), ("\\x01张三", "s", False),
+        (None, "n", False), (None, "n", False), ("_x0041_", "s", False),
+    ]  # fmt: skip
+    assert {f for *_, f, _ in name} == {"General"}  # text cells keep General, the column @
+    assert [(v, f, q) for v, _, f, q in money] == [
+        (1234.5, "0.00", False), (None, "0.00", False), ("-inf", "0.00", True),
+        (0, "0.00", False), (7, "0.00", False),
+    ]  # fmt: skip
+    assert [(v, f) for v, _, f, _ in share] == [
+        (0.5, "0.0%"), (1, "0.0%"), (None, "0.0%"), (0.25, "0.0%"), (0, "0.0%")
+    ]  # fmt: skip
+    assert [(v, t, f) for v, t, f, _ in count] == [(i, "n", "General") for i in range(1, 6)]
+    assert [(v, t) for v, t, *_ in vetoed] == [(True, "b"), (False, "b")] * 2 + [(True, "b")]
+    assert [(v, f) for v, _, f, _ in note] == [
+        (dt.datetime(2026, 10, 1, 8, 30), "YYYY-MM-DD HH:MM:SS"),
+        (dt.datetime(2026, 10, 2), "YYYY-MM-DD"), (3, "General"), ("x", "General"),
+        (None, "General"),
+    ]  # fmt: skip
+    # a header-only sheet: a filter over the header and one empty row to type into
+    empty = book[long_name[:31]]
+    assert empty.auto_filter.ref == "A1:B2" and empty.freeze_panes == "A2"
+    assert _columns(empty) == {"A": (8, "@"), "B": (10, "0.00")}
+    assert [(c.value, c.number_format) for c in empty[2]] == [(None, "General"), (None, "0.00")]
+    with zipfile.ZipFile(path) as archive:
+        xml = b"".join(archive.read(n) for n in archive.namelist() if "worksheets/" in n)
+    assert b"<f>" not in xml and b"<f " not in xml  # no formula anywhere
+    with pytest.raises(ValueError, match="31 characters"):
+        write_excel(tmp_path / "twice.xlsx", {long_name: frame, long_name + "二": frame})
+    with pytest.raises(ValueError, match="cannot name a sheet"):
+        write_excel(tmp_path / "bad.xlsx", {"人员[1]": frame})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
 
 
 def test_excel_exports_mask_numbers_in_text():

@@ -25,13 +25,13 @@ the rest is (:func:`list_count_text`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from kpilib.report.labels import for_display, markdown_text
-from kpilib.report.privacy import for_unit, mask_free_text
+from kpilib.report.privacy import for_unit, mask_free_text, masked
 
 __all__ = [
     "ACTIONS_FOLDER",
@@ -39,7 +39,9 @@ __all__ = [
     "ACTION_SHEETS",
     "action_overview",
     "action_sheets",
+    "action_sheets_by_unit",
     "action_tables",
+    "action_tables_by_unit",
     "list_count_text",
     "workbook_href",
     "workbook_link_text",
@@ -76,6 +78,7 @@ NOTE_COLUMN = "处理说明"
 #: Folder of the workbooks under the month folder.
 ACTIONS_FOLDER = "actions"
 _SAFE_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_UNIT = "unit_code"
 
 #: Kind -> the canonical columns of its table (see :func:`action_tables`).
 COLUMNS = {
@@ -201,12 +204,31 @@ def action_tables(
     ValueError
         If ``unit_code`` is not a unit of ``shared["units"]``.
     """
-    unit = _check_unit(shared["units"], unit_code)
+    return action_tables_by_unit(shared, [unit_code])[unit_code]
+
+
+def action_tables_by_unit(
+    shared: Mapping[str, pd.DataFrame], unit_codes: Iterable[str]
+) -> dict[str, dict[str, pd.DataFrame | None]]:
+    """:func:`action_tables` of every unit of ``unit_codes``: unit -> kind -> table.
+
+    The same tables as one call per unit, at the cost of one: each kind's table is
+    built, named and masked once for all units, then cut into the units' rows.
+
+    Raises
+    ------
+    ValueError
+        If a code is not a unit of ``shared["units"]``.
+    """
+    codes = list(unit_codes)
+    units = {code: _check_unit(shared["units"], code) for code in codes}
     names = _names(shared["staff"])
-    tables: dict[str, pd.DataFrame | None] = {}
+    tables: dict[str, dict[str, pd.DataFrame | None]] = {code: {} for code in codes}
     for kind in ACTION_KINDS:
-        if not _applies(kind, unit, shared):
-            tables[kind] = None
+        concerned = [code for code in codes if _applies(kind, units[code], shared)]
+        for code in codes:
+            tables[code][kind] = None
+        if not concerned:
             continue
         if kind == "audit":
             overdue = shared["audit_overdue"]
@@ -227,22 +249,32 @@ def action_tables(
             frame = frame.sort_values(["inspected_date", "inspection_id"], kind="stable")
         else:
             frame = shared[_SOURCES[kind][0]]
-        frame = for_unit(frame, unit_code)
+        # every step below works value by value: done on all units' rows, then cut
+        if _UNIT not in frame.columns:
+            for_unit(frame, concerned[0])  # raises: rows without a unit
+        rows = {
+            code: (frame[_UNIT] == code).to_numpy(dtype=bool, na_value=False) for code in concerned
+        }
+        keep = np.logical_or.reduce(list(rows.values()))  # the units' rows only, in order
+        frame, rows = frame[keep], {code: mask[keep] for code, mask in rows.items()}
+        frame = masked(frame)  # what for_unit masks in the unit's rows
         if "name" in COLUMNS[kind] and "name" not in frame.columns:
             frame = frame.assign(name=frame["staff_id"].map(names))
         for column in ("customer_name", "indicator_name", "inspector_note"):  # optional
             if column in COLUMNS[kind] and column not in frame.columns:
                 frame = frame.assign(**{column: pd.NA})
-        tables[kind] = mask_free_text(frame[COLUMNS[kind]].reset_index(drop=True))
+        frame = mask_free_text(frame[COLUMNS[kind]].reset_index(drop=True))
+        for code in concerned:
+            tables[code][kind] = frame[rows[code]].reset_index(drop=True)
     return tables
 
 
 def _sheet(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.drop(columns="unit_code")
     headers = {**_HEADERS, **(_AUDIT_HEADERS if kind == "audit" else {})}
     if kind == "audit":
         frame = frame.assign(status=frame["status"].map(_AUDIT_STATUS))
-    out = for_display(frame, headers=headers, as_text=False).reset_index(drop=True)
+    shown = [column for column in frame.columns if column != _UNIT]  # the workbook is the unit's
+    out = for_display(frame, shown, headers=headers, as_text=False).reset_index(drop=True)
     out[STATUS_COLUMN] = None
     out[NOTE_COLUMN] = None
     return out
@@ -304,9 +336,28 @@ def action_sheets(
     in yuan and numbers as numbers, and the empty columns 处理状态 and 处理说明 last.
     With nothing: one sheet 整改清单 with one column 说明 and one line saying so.
     """
+    return action_sheets_by_unit(shared, [unit_code], month=month)[unit_code]
+
+
+def action_sheets_by_unit(
+    shared: Mapping[str, pd.DataFrame], unit_codes: Iterable[str], *, month: str
+) -> dict[str, dict[str, pd.DataFrame]]:
+    """:func:`action_sheets` of every unit of ``unit_codes``: unit -> sheet name -> table
+    (the tables of :func:`action_tables_by_unit`)."""
     if not re.fullmatch(r"\d{4}-\d{2}", str(month)):
         raise ValueError(f"month must be YYYY-MM, got {month!r}")
-    tables = action_tables(shared, unit_code)
+    codes = list(unit_codes)
+    tables = action_tables_by_unit(shared, codes)
+    return {code: _unit_sheets(shared, code, tables[code], month=month) for code in codes}
+
+
+def _unit_sheets(
+    shared: Mapping[str, pd.DataFrame],
+    unit_code: str,
+    tables: Mapping[str, pd.DataFrame | None],
+    *,
+    month: str,
+) -> dict[str, pd.DataFrame]:
     unit = _check_unit(shared["units"], unit_code)
     name = unit.get("unit_name")
     name = "" if name is None or pd.isna(name) else str(name)

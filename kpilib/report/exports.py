@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from kpilib.contract.schema import TABLES, unit_type_order
-from kpilib.report.actions import ACTIONS_FOLDER, action_sheets, workbook_path
+from kpilib.report.actions import ACTIONS_FOLDER, action_sheets_by_unit, workbook_path
 from kpilib.report.labels import HEADERS, RATES, for_display
 from kpilib.report.privacy import mask_free_text
 from kpilib.stats.plan import SHEETS, STANDARD, TABLE_NAMES
@@ -115,7 +116,9 @@ def action_workbooks(
     of the unit (a workbook for every unit, one saying so when there is nothing to do).
     """
     codes = shared["units"]["unit_code"].astype(str).tolist() if units is None else list(units)
-    return {workbook_path(code): action_sheets(shared, code, month=month) for code in codes}
+    paths = {code: workbook_path(code) for code in codes}
+    sheets = action_sheets_by_unit(shared, codes, month=month)
+    return {paths[code]: sheets[code] for code in codes}
 
 
 #: Reader-facing titles of the month's department workbooks, by file name.
@@ -304,10 +307,29 @@ PERCENT_HEADERS = frozenset(HEADERS.get(c, c) for c in RATES) | {HEADERS["ratio"
 MIN_WIDTH, MAX_WIDTH = 8.0, 60.0
 
 
-def _text_width(values: pd.Series) -> pd.Series:
-    """Display width of each text: a CJK or full-width character counts two."""
-    text = values.astype(str)
-    return text.str.len() + text.str.count(r"[^\x00-\xff]")
+def _text_width(text: str) -> int:
+    """Display width of a text: a character beyond Latin-1 (CJK, full-width) counts two.
+
+    >>> _text_width("金额(元)"), _text_width("abc")
+    (8, 3)
+    """
+    return 2 * len(text) - len(text.encode("latin-1", "ignore"))
+
+
+def _shown(values: pd.Series, pattern: str | None) -> set[str]:
+    """The distinct texts a column shows: its values present, numbers formatted by
+    ``pattern`` (None: not numbers, each value as ``str``)."""
+    if pattern is not None and isinstance(values.dtype, np.dtype):  # NumPy numbers
+        array = values.to_numpy()
+        if array.dtype.kind in "fc":
+            array = array[~np.isnan(array)]
+        return {pattern.format(v) for v in array.tolist()}
+    if isinstance(values.dtype, pd.StringDtype):  # missing values are not str
+        return {v for v in values.unique().tolist() if isinstance(v, str)}
+    present = values.dropna()
+    if pattern is not None:
+        return {pattern.format(v) for v in present.tolist()}
+    return set(present.astype(str).tolist())
 
 
 def column_layout(frame: pd.DataFrame) -> pd.DataFrame:
@@ -339,9 +361,8 @@ def column_layout(frame: pd.DataFrame) -> pd.DataFrame:
     1    合格率    8.0          0.0%
     2     姓名    8.0             @
     """
-    rows = []
-    for position, header in enumerate(frame.columns):
-        values = frame.iloc[:, position]
+    headers, widths, formats = [], [], []
+    for header, values in frame.items():
         numeric = pd.api.types.is_numeric_dtype(values.dtype) and not (
             pd.api.types.is_bool_dtype(values.dtype)
         )
@@ -356,21 +377,19 @@ def column_layout(frame: pd.DataFrame) -> pd.DataFrame:
             fmt = NUMBER_FORMAT
         else:
             fmt = TEXT_FORMAT
-        present = values.dropna()
-        if numeric and len(present):
-            shown = present.map(
-                lambda v, f=fmt: f"{v:,.1%}" if f == PERCENT_FORMAT else f"{v:,.2f}"
-            )
-        else:
-            shown = present
-        widest = max([float(_text_width(pd.Series([name])).iloc[0]), *_text_width(shown).tolist()])
-        rows.append(
-            {
-                "header": name,
-                "width": min(max(widest + 2, MIN_WIDTH), MAX_WIDTH),
-                "number_format": fmt,
-            }
-        )
-    return pd.DataFrame(rows, columns=["header", "width", "number_format"]).astype(
-        {"width": "float64"}
+        pattern = ("{:,.1%}" if fmt == PERCENT_FORMAT else "{:,.2f}") if numeric else None
+        widest = float(max(map(_text_width, _shown(values, pattern)), default=0))
+        widest = max(float(_text_width(name)), widest)
+        headers.append(name)
+        widths.append(min(max(widest + 2, MIN_WIDTH), MAX_WIDTH))
+        formats.append(fmt)
+    if not headers:  # object columns, as pandas makes them for no rows
+        columns = ["header", "width", "number_format"]
+        return pd.DataFrame(columns=columns).astype({"width": "float64"})
+    return pd.DataFrame(
+        {
+            "header": headers,
+            "width": np.array(widths, dtype="float64"),
+            "number_format": formats,
+        }
     )
