@@ -348,6 +348,8 @@ def test_library_hash_changes_with_any_source_file(tmp_path):
     shutil.copytree(Path(__file__).parent.parent / "kpilib", package)
     before = library_hash(package)
     assert before == library_hash(package)
+    # the running library's hash (taken once per process) is that of its sources
+    assert library_hash() == before
     (package / "runner.py").write_text("# changed\n", encoding="utf-8")
     assert library_hash(package) != before
 

@@ -13,6 +13,7 @@ file; temporary names start with a dot and contain ``.tmp`` (see
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -425,7 +426,23 @@ def read_fingerprint(results_dir: str | Path) -> dict[str, Any] | None:
 
 
 def library_hash(package_dir: Path = PACKAGE_DIR) -> str:
-    """SHA-256 over the kpilib source files (relative path and digest of each)."""
+    """SHA-256 over the kpilib source files (relative path and digest of each).
+
+    The running library's own (the default) is taken once per process: the code a
+    process runs is the code it imported, and the cache keys of one shared build ask
+    for it a dozen times.
+    """
+    if package_dir == PACKAGE_DIR:
+        return _running_library_hash()
+    return _sources_hash(package_dir)
+
+
+@functools.cache
+def _running_library_hash() -> str:
+    return _sources_hash(PACKAGE_DIR)
+
+
+def _sources_hash(package_dir: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(package_dir.rglob("*.py")):
         digest.update(path.relative_to(package_dir).as_posix().encode())
