@@ -77,7 +77,11 @@ def _layout(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 def _table_digest(name: str, frame: pd.DataFrame, rows: np.ndarray) -> str:
-    return _digest(name, _layout(frame), hashlib.sha256(rows.tobytes()).hexdigest())
+    return _rows_digest(name, _layout(frame), rows)
+
+
+def _rows_digest(name: str, layout: tuple[list[str], list[str]], rows: np.ndarray) -> str:
+    return _digest(name, layout, hashlib.sha256(rows.tobytes()).hexdigest())
 
 
 def _unit_digests(
@@ -93,12 +97,7 @@ def _unit_digests(
     slices = {str(c): order[a:b] for c, a, b in zip(present, starts, ends, strict=True)}
     layout = _layout(frame)
     none = np.array([], dtype=np.intp)
-    return {
-        code: _digest(
-            name, layout, hashlib.sha256(rows[slices.get(code, none)].tobytes()).hexdigest()
-        )
-        for code in wanted
-    }
+    return {code: _rows_digest(name, layout, rows[slices.get(code, none)]) for code in wanted}
 
 
 def tables_digest(tables: Mapping[str, pd.DataFrame]) -> str:

@@ -590,6 +590,9 @@ class DataBar:
             legend += html.escape(HEADERS.get(self.track, self.track))
         header = f"{html.escape(self.header)}<br>{legend}"
         counts = [pd.api.types.is_integer_dtype(frame[c]) for c in columns]
+        names = [name for _, name, _ in self.parts] + (
+            [HEADERS.get(self.track, self.track)] if self.track else []
+        )
         rows = []
         for (_, values), full in zip(parts.iterrows(), track, strict=True):
             spans = "".join(
@@ -597,9 +600,6 @@ class DataBar:
                 for v, (_, _, colour) in zip(values, self.parts, strict=True)
             )
             numbers = [*values, full] if self.track else list(values)
-            names = [name for _, name, _ in self.parts] + (
-                [HEADERS.get(self.track, self.track)] if self.track else []
-            )
             title = "，".join(
                 f"{name} {v:,.0f}" if whole else f"{name} {v:,.2f}"
                 for name, v, whole in zip(names, numbers, counts, strict=True)

@@ -866,12 +866,9 @@ def switching_states(
     ValueError
         No months, unknown AQL or level.
     """
-    key = _aql_key(aql)
-    sampling.code_letter(2, level=level)
-    replayed, _, _ = _replay(
-        months, key=key, level=level, approved=approved, steady=steady, resumed=dict(resumed or {})
-    )
-    return replayed.table
+    return replay_history(
+        months, aql=aql, level=level, approved=approved, steady=steady, resumed=resumed
+    ).table
 
 
 def plan_tables(
