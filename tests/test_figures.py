@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -329,14 +330,31 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_png_once_is_the_tight_picture_drawn_once(shared):
-    """What the warm kernels display: the same size as matplotlib's own tight bounding
-    box (the reference, ``savefig(bbox_inches="tight")``) within the two pixels of rounding."""
+    """What the warm kernels display: about the size of matplotlib's own tight bounding
+    box (the reference, ``savefig(bbox_inches="tight")``). png_once crops to the drawn
+    pixels, the reference to the texts' boxes (antialiased edges spill a pixel or two
+    past those): both add ``savefig.pad_inches``."""
     fig = figures.trend(shared["history_units"], "X01")
     reference = io.BytesIO()
     fig.savefig(reference, format="png", bbox_inches="tight")
     once = figures.png_once(fig)
     (w, h), (rw, rh) = _png_size(once), _png_size(reference.getvalue())
-    assert abs(w - rw) <= 2 and abs(h - rh) <= 2  # edges rounded outwards
+    assert abs(w - rw) <= 4 and abs(h - rh) <= 4
+
+
+def test_png_once_crops_to_the_drawing_with_the_pad_around_it(shared):
+    import matplotlib as mpl
+    from PIL import Image
+
+    fig = figures.p_chart(shared["quality_pchart"], "X01")
+    picture = np.asarray(Image.open(io.BytesIO(figures.png_once(fig))).convert("RGB"))
+    pad = round(mpl.rcParams["savefig.pad_inches"] * fig.dpi)
+    inked = (picture != picture[0, 0]).any(axis=2)
+    rows, columns = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    height, width = inked.shape
+    # exactly the pad of background on every side: nothing cut, no more margin
+    assert (rows[0], columns[0]) == (pad, pad)
+    assert (height - 1 - rows[-1], width - 1 - columns[-1]) == (pad, pad)
 
 
 def test_png_once_saves_a_figure_whose_labels_leave_the_canvas_the_usual_way():

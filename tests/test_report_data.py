@@ -227,6 +227,28 @@ def test_for_display_formats(column, values, expected):
     assert shown.columns[0] == labels.HEADERS[column]
 
 
+def test_for_display_shows_every_kind_of_missing_value_as_a_dash_and_keeps_the_rest():
+    frame = pd.DataFrame(
+        {
+            "staff_id": pd.array(["S1", None, "S3", "S4"], dtype="str"),
+            "records": pd.array([3, None, 0, 7], dtype="Int64"),
+            "role": ["customer_manager", None, "unknown_role", float("nan")],
+            "record_ids": [["R1", "R2"], None, [], pd.NA],
+            "due": pd.to_datetime(["2026-10-05", None, "2026-10-07", "2026-10-08"]),
+        }
+    )
+    shown = labels.for_display(frame)
+    assert shown.to_dict("list") == {
+        labels.HEADERS["staff_id"]: ["S1", "—", "S3", "S4"],
+        labels.HEADERS["records"]: [3, "—", 0, 7],
+        labels.HEADERS["role"]: ["集团客户经理", "—", "unknown_role", "—"],
+        labels.HEADERS["record_ids"]: [["R1", "R2"], "—", [], "—"],  # lists shown as lists
+        labels.HEADERS["due"]: ["2026-10-05", "—", "2026-10-07", "2026-10-08"],
+    }
+    assert list(shown.index) == [1, 2, 3, 4]
+    assert labels.for_display(frame.head(0)).shape == (0, 5)
+
+
 def test_for_display_names_unknown_columns():
     with pytest.raises(KeyError, match=r"no column\(s\) \['nope'\]"):
         labels.for_display(pd.DataFrame({"a": [1]}), ["nope"])

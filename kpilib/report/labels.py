@@ -470,29 +470,80 @@ def chinese_only(text: object) -> object:
     return _ENGLISH_GLOSS.sub("", text) if isinstance(text, str) else text
 
 
-def _format(column: str, values: pd.Series, rates: Iterable[str], as_text: bool) -> pd.Series:
+def _is_missing(value: object) -> bool:
+    """Whether a cell is missing (None, NaN, NA, NaT); a list or other container is not."""
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    )
+
+
+def _column_kind(column: str, dtype: object, rates: Iterable[str]) -> str:
+    """How a column is shown: by its name first (codes, money, rates), then its type."""
+    if column in CODES:
+        return "code"
+    if column.endswith("_fen"):
+        return "fen"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if column in rates:
+        return "rate"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_float_dtype(dtype):
+        return "float"
+    return "other"
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    has_time = bool(((values.dt.hour + values.dt.minute + values.dt.second) > 0).any())
+    return values.dt.strftime("%Y-%m-%d %H:%M" if has_time else "%Y-%m-%d").fillna(MISSING)
+
+
+def _text(column: str, values: pd.Series, rates: Iterable[str]) -> pd.Series:
+    """The column as a report shows it: a value per cell, on plain Python lists.
+
+    A report formats about twenty small tables; pandas' per-operation overhead was
+    most of that time, so cells are formatted one by one here (same values).
+    """
     if column in BILINGUAL:
         values = values.map(chinese_only)
-    if column in CODES:
-        named = values.map(lambda v: CODES[column].get(v, v) if isinstance(v, str) else v)
-        return named.astype(object).where(named.notna(), MISSING) if as_text else named
-    if column.endswith("_fen"):
-        if as_text:
-            return values.map(_yuan)
+    kind = _column_kind(column, values.dtype, rates)
+    if kind == "datetime":
+        return _dates(values)
+    cells = values.tolist()
+    if kind == "code":
+        names = CODES[column]
+        cells = [names.get(v, v) if isinstance(v, str) else v for v in cells]
+    format_cell = {"fen": _yuan, "bool": _boolean, "rate": _rate, "float": _number}.get(kind)
+    if format_cell is not None:  # typed as Series.map types them (an empty column keeps its type)
+        if not cells:
+            return values.map(format_cell)
+        return pd.Series([format_cell(v) for v in cells], index=values.index)
+    shown = np.empty(len(cells), dtype=object)  # cells may be lists: kept as they are
+    shown[:] = [MISSING if _is_missing(v) else v for v in cells]
+    return pd.Series(shown, index=values.index, dtype=object, copy=False)
+
+
+def _format(column: str, values: pd.Series, rates: Iterable[str], as_text: bool) -> pd.Series:
+    if as_text:
+        return _text(column, values, rates)
+    if column in BILINGUAL:
+        values = values.map(chinese_only)
+    kind = _column_kind(column, values.dtype, rates)
+    if kind == "code":
+        return values.map(lambda v: CODES[column].get(v, v) if isinstance(v, str) else v)
+    if kind == "fen":
         return values.map(lambda v: np.nan if pd.isna(v) else int(v) / 100)
-    if pd.api.types.is_bool_dtype(values.dtype):
+    if kind == "bool":
         return values.map(_boolean)
-    if column in rates:
-        return values.map(_rate) if as_text else values
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        has_time = bool(((values.dt.hour + values.dt.minute + values.dt.second) > 0).any())
-        text = values.dt.strftime("%Y-%m-%d %H:%M" if has_time else "%Y-%m-%d")
-        return text.fillna(MISSING)
-    if pd.api.types.is_float_dtype(values.dtype):
-        return values.map(_number) if as_text else values.round(2)
-    if pd.api.types.is_integer_dtype(values.dtype):
-        return values.astype(object).where(values.notna(), MISSING) if as_text else values
-    return values.astype(object).where(values.notna(), MISSING) if as_text else values
+    if kind == "datetime":
+        return _dates(values)
+    if kind == "float":
+        return values.round(2)
+    return values
 
 
 def for_display(
@@ -534,9 +585,13 @@ def for_display(
         raise KeyError(f"no column(s) {unknown} to display (columns are {list(frame.columns)})")
     all_rates = RATES | set(rates)
     names = {**HEADERS, **(headers or {})}
-    out = pd.DataFrame({names.get(c, c): _format(c, frame[c], all_rates, as_text) for c in columns})
-    out.index = pd.RangeIndex(1, len(out) + 1)
-    return out
+    # every column on the one index the table gets: aligning the columns' own indexes
+    # cost more than formatting them
+    index = pd.RangeIndex(1, len(frame) + 1 if columns else 1)
+    shown = {
+        names.get(c, c): _format(c, frame[c], all_rates, as_text).set_axis(index) for c in columns
+    }
+    return pd.DataFrame(shown, index=index)
 
 
 @dataclass(frozen=True)
