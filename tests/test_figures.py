@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
@@ -327,6 +328,41 @@ def _png_size(data: bytes) -> tuple[int, int]:
     from PIL import Image
 
     return Image.open(io.BytesIO(data)).size
+
+
+def test_business_labels_a_missed_target_below_100_percent(shared):
+    """A completion of 99.6 % is drawn red (below target) and labelled 99.6%, not a rounded
+    100%; the tables show rates with one decimal as well (labels._rate)."""
+    frame = shared["business_results"].copy()
+    first = frame.index[0]
+    frame.loc[first, "revenue_completion"] = 0.996
+    frame.loc[first, "new_members_completion"] = 1.0
+    revenue_panel, members_panel = figures.business(frame).axes[:2]
+    assert "99.6%" in {t.get_text() for t in revenue_panel.texts}
+    assert "100%" not in {t.get_text() for t in revenue_panel.texts}
+    assert "100.0%" in {t.get_text() for t in members_panel.texts}
+
+
+def test_rate_axes_label_each_tick_exactly():
+    """p chart: ticks every 2.5 % read 2.5%, 5%, 7.5%; '.0%' printed 2% and 8% for them."""
+    rows = pd.DataFrame(
+        {
+            "unit_code": "X01",
+            "month": ["2026-08", "2026-09", "2026-10"],
+            "fail_rate": [0.02, 0.09, 0.115],
+            "ucl": 0.175,
+            "lcl": 0.0,
+            "p_bar": 0.06,
+            "signal": False,
+        }
+    )
+    fig = figures.p_chart(rows, "X01")
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    ticks = ax.get_yticks()
+    assert any(round(t * 100, 6) % 1 for t in ticks), f"no tick between whole percents: {ticks}"
+    for tick, label in zip(ticks, ax.get_yticklabels(), strict=True):
+        assert float(label.get_text().rstrip("%")) == pytest.approx(tick * 100)
 
 
 def test_png_once_is_the_tight_picture_drawn_once(shared):

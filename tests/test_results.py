@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+
 import pandas as pd
 import pytest
 
 import kpilib
 from kpilib.report.results import Results
-from kpilib.report.store import write_results
+from kpilib.report.store import file_sha256, write_results
 from kpilib.run.open import open_results
 from kpilib.sample.generate import generate
 
@@ -90,3 +93,21 @@ def test_open_results_builds_what_the_run_stores(tmp_path):
     unit = results.for_unit("X01")
     assert set(unit.staff_scorecard["unit_code"]) == {"X01"}
     assert open_results is kpilib.open_results
+
+
+def test_a_remembered_file_digest_follows_the_file_whatever_path_names_it(tmp_path):
+    """file_sha256 remembers digests by the file's identity (device, inode, size, mtime):
+    a rewritten file is hashed again, a link to it gets the same digest (hashlib's)."""
+    path = tmp_path / "units.csv"
+    path.write_bytes(b"unit_code\nX01\n")
+    assert file_sha256(path) == hashlib.sha256(b"unit_code\nX01\n").hexdigest()
+    (tmp_path / "link.csv").symlink_to(path)
+    assert file_sha256(tmp_path / "link.csv") == file_sha256(path)
+    replacement = tmp_path / "new.csv"
+    replacement.write_bytes(b"unit_code\nX02\n")
+    os.replace(replacement, path)  # how every export is rewritten: a new inode
+    assert file_sha256(path) == hashlib.sha256(b"unit_code\nX02\n").hexdigest()
+    stat = path.stat()
+    path.write_bytes(b"unit_code\nX03\n")  # rewritten in place, same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert file_sha256(path) == hashlib.sha256(b"unit_code\nX03\n").hexdigest()

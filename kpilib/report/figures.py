@@ -463,11 +463,13 @@ def business(business_results: pd.DataFrame) -> Figure:
         ax.scatter(ytd, y_arr, marker="D", s=18, color="#1d3557", zorder=3)
         ax.axvline(1.0, color="k", lw=1)
         for yy, value in zip(y_arr, month, strict=True):  # the month's value, in a column
-            text = "—" if np.isnan(value) else f"{value:.0%}"
+            # one decimal, as the tables show rates: a whole percent would print a
+            # missed target of 99.6 % as "100%" beside its red bar
+            text = "—" if np.isnan(value) else f"{value:.1%}"
             ax.text(right + 0.04, yy, text, va="center", fontsize=8)
         ax.set_xlim(0, right + 0.3)
         ax.set_xticks([0, 0.5, 1.0] + ([1.5] if right >= 1.5 else []))
-        ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.xaxis.set_major_formatter(_percent)
         ax.set_title(panel, fontsize=11, y=1.0)
         ax.set_xlabel("完成率")
     axes[0].set_yticks(ticks, tick_labels, fontsize=9)

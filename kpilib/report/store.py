@@ -364,15 +364,17 @@ def _write_other(
 # --------------------------------------------------------------------------- fingerprints
 
 
-#: Digests already computed in this process, by (path, inode, size, mtime): a warm kernel
-#: checks the same dozens of input files before every report.
-_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+#: Digests already computed in this process, by (path, device, inode, size, mtime): a warm
+#: kernel checks the same hundreds of input files before every report.
+_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
 
 
 def file_sha256(path: str | Path) -> str:
     """SHA-256 of a file's bytes, hex (remembered while the file's size and mtime hold)."""
     stat = os.stat(path)
-    key = (str(Path(path).resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    # device and inode name the file whatever the path's links: resolving the path took
+    # half of a report's check that its shared results are current
+    key = (os.path.abspath(path), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
     if key not in _DIGESTS:
         digest = hashlib.sha256()
         with open(path, "rb") as handle:
