@@ -379,7 +379,7 @@ def test_the_chart_shows_each_unit_once_per_measure(quarter):
     widths = [b.get_width() for b in fig.axes[0].patches]
     assert widths == pytest.approx([350_011 / 350_001, 0.0, 350_011 / 350_001])
     labels = [t.get_text() for t in fig.axes[0].texts]
-    assert labels == ["100%", "—", "100%"]
+    assert labels == ["100.0%", "—", "100.0%"]  # one decimal, as the tables show rates
 
 
 def test_the_chart_without_business():
