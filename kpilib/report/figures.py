@@ -66,9 +66,9 @@ def png_once(fig: Figure) -> bytes | None:
     cropped to the drawn ones with ``savefig.pad_inches`` around them (within a few
     pixels of the tight box, which bounds the texts' boxes rather than their ink). A
     figure with a layout engine, or whose drawing reaches the edge of even that room,
-    is saved the usual way. ``fig`` is left as it was. The
-    warm report kernels display figures with it (:mod:`kpilib.run.warm`). None for a
-    figure without axes, which IPython's own display does not show either.
+    is saved the usual way. ``fig`` is left as it was. The warm report kernels display
+    figures with it (:mod:`kpilib.run.warm`). None for a figure without axes, which
+    IPython's own display does not show either.
     """
     if not fig.axes:
         return None

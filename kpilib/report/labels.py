@@ -502,15 +502,12 @@ def _dates(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d %H:%M" if has_time else "%Y-%m-%d").fillna(MISSING)
 
 
-def _text(column: str, values: pd.Series, rates: Iterable[str]) -> pd.Series:
+def _text(kind: str, column: str, values: pd.Series) -> pd.Series:
     """The column as a report shows it: a value per cell, on plain Python lists.
 
     A report formats about twenty small tables; pandas' per-operation overhead was
     most of that time, so cells are formatted one by one here (same values).
     """
-    if column in BILINGUAL:
-        values = values.map(chinese_only)
-    kind = _column_kind(column, values.dtype, rates)
     if kind == "datetime":
         return _dates(values)
     cells = values.tolist()
@@ -528,11 +525,11 @@ def _text(column: str, values: pd.Series, rates: Iterable[str]) -> pd.Series:
 
 
 def _format(column: str, values: pd.Series, rates: Iterable[str], as_text: bool) -> pd.Series:
-    if as_text:
-        return _text(column, values, rates)
     if column in BILINGUAL:
         values = values.map(chinese_only)
     kind = _column_kind(column, values.dtype, rates)
+    if as_text:
+        return _text(kind, column, values)
     if kind == "code":
         return values.map(lambda v: CODES[column].get(v, v) if isinstance(v, str) else v)
     if kind == "fen":
