@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from kpilib.contract.load import load_month
 from kpilib.duties import archive, audit, process, timeliness
 from kpilib.report import actions
+from kpilib.report.excel import write_excel
 from kpilib.report.exports import (
     MONEY_FORMAT,
     PERCENT_FORMAT,
@@ -30,7 +31,6 @@ from kpilib.report.exports import (
 )
 from kpilib.report.render import IndexRow, index_html
 from kpilib.report.shared import build_shared_results, scheme_for
-from kpilib.report.store import write_excel
 from kpilib.sample.generate import generate
 
 MONTH = "2026-10"

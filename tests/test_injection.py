@@ -35,8 +35,9 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.escape import unescape
 
+from kpilib.report.excel import write_excel
 from kpilib.report.exports import excel_exports, sampling_list_export
-from kpilib.report.store import read_result, stored_tables, write_excel
+from kpilib.report.store import read_result, stored_tables
 from kpilib.run.executors import ReportJob
 from kpilib.run.open import ensure_results
 from kpilib.run.warm import WarmKernelExecutor

@@ -30,7 +30,12 @@ LAYERS = {
     "sample": 5,
     "run": 5,
     "cli": 6,
+    "launch": 7,
 }
+
+#: The one function-level kpilib import allowed: the console script starts the report
+#: workers' fork server before it imports the library (see kpilib/launch.py).
+DEFERRED = {("kpilib.launch", "kpilib.cli")}
 #: Parts on the same layer that must not import each other.
 SIBLINGS = [{"scoring", "stats"}, {"sample", "run"}]
 
@@ -101,7 +106,7 @@ def test_imports_run_downward_only(path):
             problems.append(f"line {line}: {source} imports {target} (a higher layer)")
         elif target_part != source_part and {source_part, target_part} in SIBLINGS:
             problems.append(f"line {line}: {source} imports its sibling {target}")
-        if in_function:
+        if in_function and (source, target) not in DEFERRED:
             problems.append(f"line {line}: {source} imports {target} inside a function")
     assert not problems, "\n".join(problems)
 

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from kpilib.contract.load import load_month
+from kpilib.report.excel import write_excel
 from kpilib.report.exports import sampling_list_export
 from kpilib.report.results import Results
-from kpilib.report.store import write_excel, write_results
+from kpilib.report.store import write_results
 from kpilib.run.open import plan_results
 from kpilib.sample.generate import generate
 from kpilib.stats import plan, sampling

@@ -17,9 +17,10 @@ import pytest
 from kpilib.contract.load import load_month
 from kpilib.duties.facts import score_month
 from kpilib.report import labels
+from kpilib.report.excel import write_excel
 from kpilib.report.exports import excel_exports, headline_scores
 from kpilib.report.shared import SHARED_TABLES, build_shared_results, scheme_for
-from kpilib.report.store import read_result, write_excel
+from kpilib.report.store import read_result
 from kpilib.run.open import ensure_results
 from kpilib.sample.generate import generate
 

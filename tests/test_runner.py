@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pandas as pd
@@ -24,16 +25,16 @@ import pytest
 
 from kpilib import __version__
 from kpilib.cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK, run_command
+from kpilib.report.excel import write_excel
 from kpilib.report.store import (
     MANIFEST,
     inputs_digest,
     library_hash,
     notebook_hash,
     read_result,
-    write_excel,
 )
 from kpilib.run.executors import ReportResult
-from kpilib.run.runner import INDEX, plan_reports
+from kpilib.run.runner import INDEX, _run_font, plan_reports
 from kpilib.sample.generate import generate
 
 # One group: under ``pytest -n N --dist loadgroup`` the module's runs execute once, on one worker.
@@ -443,3 +444,39 @@ def test_a_dead_kernel_is_a_failed_result_and_the_other_jobs_still_run(tmp_path)
     assert dead.failure.ename == "DeadKernelError"
     assert not (tmp_path / "out" / "dies.html").exists()
     assert fine.ok and (tmp_path / "out" / "fine.html").is_file()
+
+
+def test_run_font_is_named_by_the_results_fingerprint_and_the_notebooks(tmp_path):
+    # The subset is kept under what the run's text is made from (runner._run_font):
+    # the shared results' fingerprint and the notebooks. 龘 and 䶮 are in no kpilib source.
+    notebook = tmp_path / "report.ipynb"
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("报告")]), notebook
+    )
+    plans = [SimpleNamespace(job=SimpleNamespace(notebook=notebook))]
+    cache, fingerprint = (
+        tmp_path / "fonts",
+        {"kpilib_hash": "a", "inputs": {"2026-10/units.csv": "1"}},
+    )
+
+    first = _run_font(
+        {"units": pd.DataFrame({"unit_name": ["龘县"]})}, plans, cache, fingerprint=fingerprint
+    )
+    assert ord("龘") in first.codepoints
+    # the same fingerprint and notebooks: the stored subset, without reading the tables
+    again = _run_font(
+        {"units": pd.DataFrame({"unit_name": ["䶮县"]})}, plans, cache, fingerprint=fingerprint
+    )
+    assert again.codepoints == first.codepoints
+    # other inputs: the tables are read again
+    changed = {**fingerprint, "inputs": {"2026-10/units.csv": "2"}}
+    other = _run_font(
+        {"units": pd.DataFrame({"unit_name": ["䶮县"]})}, plans, cache, fingerprint=changed
+    )
+    assert ord("䶮") in other.codepoints and ord("龘") not in other.codepoints
+    # an edited notebook: made again too
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("䶮")]), notebook)
+    edited = _run_font(
+        {"units": pd.DataFrame({"unit_name": ["县"]})}, plans, cache, fingerprint=fingerprint
+    )
+    assert ord("䶮") in edited.codepoints and ord("龘") not in edited.codepoints

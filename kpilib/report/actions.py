@@ -17,7 +17,7 @@ from the (masked) staff table, and phone and ID numbers are masked
 (:func:`kpilib.report.privacy.for_unit`, :func:`kpilib.report.privacy.mask_free_text`).
 :func:`action_sheets` turns them into the workbook's sheets (Chinese sheet names and
 headers, two columns 处理状态 and 处理说明 left empty for the unit to fill in);
-the store writes them (:func:`kpilib.report.store.write_excel`). The unit report links
+the store writes them (:func:`kpilib.report.excel.write_excel`). The unit report links
 the workbook (:func:`workbook_link_text`) and says, for every list it shortens, where
 the rest is (:func:`list_count_text`).
 """

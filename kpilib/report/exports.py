@@ -2,7 +2,7 @@
 
 Sheets carry the reports' Chinese headers and labels (:mod:`kpilib.report.labels`),
 with any phone or ID number in their text masked (:func:`kpilib.report.privacy.mask_free_text`);
-the store writes them, every text cell as text (:func:`kpilib.report.store.write_excel`).
+the store writes them, every text cell as text (:func:`kpilib.report.excel.write_excel`).
 """
 
 from __future__ import annotations
@@ -335,7 +335,7 @@ def _shown(values: pd.Series, pattern: str | None) -> set[str]:
 def column_layout(frame: pd.DataFrame) -> pd.DataFrame:
     """How each column of a sheet is laid out in Excel: width and number format.
 
-    Applied by :func:`kpilib.report.store.write_excel` to every workbook the project
+    Applied by :func:`kpilib.report.excel.write_excel` to every workbook the project
     writes (with a frozen header row and a filter on it). Money columns are those whose
     header names yuan (``(元)``), shares those of :data:`PERCENT_HEADERS`, as
     :func:`kpilib.report.labels.for_display` names them.

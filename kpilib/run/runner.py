@@ -56,6 +56,7 @@ from kpilib.errors import ParameterError
 from kpilib.paths import NOTEBOOKS_DIR, RUN_SETTINGS
 from kpilib.report.actions import ACTIONS_FOLDER, workbook_href, workbook_path
 from kpilib.report.content import report_hashes, tables_read
+from kpilib.report.excel import write_excel
 from kpilib.report.exports import department_workbooks, excel_exports, headline_scores
 from kpilib.report.fonts import FONT_FILE, FontSubset, font_subset
 from kpilib.report.render import IndexRow, PageHeader, index_html, run_font_text
@@ -76,7 +77,6 @@ from kpilib.report.store import (
     remove_stale_temp_files,
     stored_tables,
     write_cached,
-    write_excel,
     write_fingerprint,
     write_manifest,
     write_results,
@@ -554,7 +554,7 @@ def _execute_locked(
     scheme_file = scheme_path(int(month[:4]))
     scheme_version = f"{scheme_file.name}（内容校验 {file_sha256(scheme_file)[:8]}）"
     exports = _Exports(shared, month_dir, month=month)  # written while the reports run
-    font = _run_font(shared, plans, month_dir.parent / ".cache" / "fonts")
+    font = _run_font(shared, plans, month_dir.parent / ".cache" / "fonts", fingerprint=fingerprint)
     try:
         results = _execute(
             executor,
@@ -731,14 +731,29 @@ def default_executor(
 
 
 def _run_font(
-    shared: Mapping[str, pd.DataFrame], plans: Sequence[PlannedReport], cache_dir: Path
+    shared: Mapping[str, pd.DataFrame],
+    plans: Sequence[PlannedReport],
+    cache_dir: Path,
+    *,
+    fingerprint: Mapping[str, Any],
 ) -> FontSubset:
-    """The CJK glyphs of every page of the run, made once (and kept for the same text)."""
-    text = run_font_text(shared.values(), sorted({p.job.notebook for p in plans}))
-    key = cache_key({"chars": text, "font": FONT_FILE})
+    """The CJK glyphs of every page of the run, made once (and kept for the same text).
+
+    The run's text is a function of the shared results' ``fingerprint`` (library code,
+    inputs, settings) and the notebooks, so those name the cached subset: reading every
+    text cell of the shared tables to find it again cost seconds at a province's scale.
+    """
+    notebooks = sorted({p.job.notebook for p in plans})
+    key = cache_key(
+        {
+            "results": fingerprint,
+            "notebooks": {str(path): notebook_hash(path) for path in notebooks},
+            "font": FONT_FILE,
+        }
+    )
     font = read_cached(cache_dir, "font", key)
     if font is None:
-        font = font_subset(text)
+        font = font_subset(run_font_text(shared.values(), notebooks))
         write_cached(cache_dir, "font", key, font)
     return font
 

@@ -1,0 +1,54 @@
+"""The ``kpi`` console script (kpilib/launch.py): the report workers' fork server is
+started before the library is imported, and with the workers' module preloaded."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("pandas", "scipy", "pandera", "kpilib.cli", "kpilib.run.warm")
+
+PROBE = """
+import json, sys
+import psutil
+from kpilib.launch import start_worker_server
+started = {"validate": start_worker_server(["validate", "--month", "2026-10"])}
+children_before = [" ".join(c.cmdline()) for c in psutil.Process().children()]
+started["run"] = start_worker_server(["run", "--month", "2026-10"])
+children = [" ".join(c.cmdline()) for c in psutil.Process().children()]
+heavy = [m for m in %r if m in sys.modules]
+print(json.dumps({"started": started, "before": children_before, "after": children,
+                  "heavy": heavy}))
+"""
+
+
+def _probe() -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE % (HEAVY,)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_entry_point_imports_nothing_heavy_before_the_fork_server_starts():
+    assert _probe()["heavy"] == []
+
+
+def test_only_a_run_starts_the_fork_server_with_the_workers_module_preloaded():
+    probe = _probe()
+    assert probe["started"] == {"validate": False, "run": True}
+    assert not any("forkserver" in c for c in probe["before"])
+    servers = [c for c in probe["after"] if "multiprocessing.forkserver" in c]
+    assert len(servers) == 1
+    assert "'kpilib.run.warm'" in servers[0]
+
+
+def test_the_console_script_runs_the_command_line():
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from kpilib.launch import main; sys.exit(main())",
+         "validate", "--help"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "--month" in done.stdout
