@@ -393,6 +393,24 @@ def test_png_once_crops_to_the_drawing_with_the_pad_around_it(shared):
     assert (height - 1 - rows[-1], width - 1 - columns[-1]) == (pad, pad)
 
 
+def test_png_once_keeps_the_alpha_channel_only_when_something_is_see_through(shared):
+    from PIL import Image
+
+    fig = figures.p_chart(shared["quality_pchart"], "X01")
+    opaque = Image.open(io.BytesIO(figures.png_once(fig)))
+    assert opaque.mode == "RGB"
+    reference = io.BytesIO()
+    fig.savefig(reference, format="png", bbox_inches="tight")
+    # the same colours as matplotlib's own RGBA picture (both cropped to the drawing)
+    drawn = np.asarray(Image.open(reference).convert("RGB"))
+    assert {tuple(c) for c in np.asarray(opaque).reshape(-1, 3)[::97]} <= {
+        tuple(c) for c in drawn.reshape(-1, 3)
+    }
+    fig.patch.set_alpha(0.0)  # a see-through background is kept see-through
+    clear = Image.open(io.BytesIO(figures.png_once(fig)))
+    assert clear.mode == "RGBA" and np.asarray(clear)[0, 0, 3] == 0
+
+
 def test_png_once_saves_a_figure_whose_labels_leave_the_canvas_the_usual_way():
     fig = figures.rank_intervals(_ranked(3).assign(unit_name="很长的单位名称" * 12), "X001")
     reference = io.BytesIO()

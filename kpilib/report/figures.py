@@ -102,9 +102,12 @@ def png_once(fig: Figure) -> bytes | None:
         box = _inked_box(pixels, round(mpl.rcParams["savefig.pad_inches"] * fig.dpi))
         if box is not None:
             top, bottom, left, right = box
+            picture = pixels[top:bottom, left:right]
+            if (picture[..., 3] == 255).all():  # opaque: an alpha channel would say nothing
+                picture = picture[..., :3]  # a third less to encode, a tenth smaller
             # zlib's fastest level: half the encoding time of the default (a tenth of a
             # chart's time) for pictures about a tenth larger
-            Image.fromarray(pixels[top:bottom, left:right]).save(
+            Image.fromarray(picture).save(
                 buffer, format="png", dpi=(fig.dpi, fig.dpi), compress_level=1
             )
     finally:
