@@ -51,6 +51,7 @@ def test_settings_are_those_a_chinese_chart_needs(rc):
     assert mpl.rcParams["font.sans-serif"][0] == FONT_FAMILY
     assert mpl.rcParams["font.sans-serif"].count(FONT_FAMILY) == 1
     assert mpl.rcParams["axes.unicode_minus"] is False
+    assert mpl.rcParams["text.hinting"] == "no_hinting"
 
 
 def test_without_the_font_chinese_glyphs_are_missing(rc):

@@ -250,6 +250,38 @@ def test_for_display_shows_every_kind_of_missing_value_as_a_dash_and_keeps_the_r
     assert labels.for_display(frame.head(0)).shape == (0, 5)
 
 
+def test_display_html_is_table_html_of_for_display_for_every_shared_table(shared):
+    # display_html makes the page from the formatted columns directly; the reference is
+    # the table for_display builds, rendered by table_html (two separate paths)
+    for name, table in shared.items():
+        if table.empty or name in {"notes", "funnel_limits"}:
+            continue
+        assert labels.display_html(table) == labels.table_html(labels.for_display(table)), name
+
+
+def test_display_html_keeps_every_cell_kind_escaped_and_the_bar():
+    frame = pd.DataFrame(
+        {
+            "name": ["<script>alert(1)</script>", None, "=HYPERLINK(x)"],
+            "records": pd.array([3, None, 0], dtype="Int64"),
+            "pass_rate": [0.9523, float("nan"), 1.0],
+            "paid_fen": [123456, 0, -5],
+            "vetoed": [False, True, None],
+            "record_ids": [["R1", "R2"], None, []],
+            "due": pd.to_datetime(["2026-10-05", None, "2026-10-07"]),
+        }
+    )
+    bar = labels.DataBar("记录", (("records", "记录数", "#1d3557"),))
+    page = labels.display_html(frame, rates=["records"], headers={"name": "名称"}, bar=bar)
+    expected = labels.table_html(
+        labels.for_display(frame, rates=["records"], headers={"name": "名称"}),
+        bar=bar.cells(frame),
+    )
+    assert page == expected
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert page.count('<td class="bar">') == 3
+
+
 def test_for_display_names_unknown_columns():
     with pytest.raises(KeyError, match=r"no column\(s\) \['nope'\]"):
         labels.for_display(pd.DataFrame({"a": [1]}), ["nope"])
