@@ -21,6 +21,9 @@ from kpilib.cli import run_command
 from kpilib.report.store import read_result
 from kpilib.sample.generate import generate
 
+# every test reads the three runs of one module fixture: on one xdist worker, made once
+pytestmark = pytest.mark.xdist_group("adjustments_run")
+
 MONTH = "2026-10"
 
 
