@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 import pytest
+from filelock import FileLock
 
 MONTH = "2026-10"
 
@@ -224,13 +227,18 @@ def tiny_month(tmp_path: Path) -> TinyMonth:
 def bundled_sample() -> Path:
     """``data/sample`` as ``make report`` makes it (git-ignored), generated when absent.
 
-    Tests using it belong to the xdist group ``report_notebooks``, so that a single
-    worker generates it.
+    Generated once, by whichever xdist worker asks first: the others wait on a file lock
+    and find it complete (it is generated beside its place and moved there whole).
     """
     from kpilib.paths import PROJECT_DIR
     from kpilib.sample.generate import generate
 
     data_dir = PROJECT_DIR / "data" / "sample"
-    if not (data_dir / "2026-10").is_dir():
-        generate(data_dir)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(data_dir.parent / ".sample.lock"):
+        if not (data_dir / "2026-10").is_dir():
+            partial = Path(tempfile.mkdtemp(prefix=".sample-", dir=data_dir.parent))
+            generate(partial)
+            shutil.rmtree(data_dir, ignore_errors=True)  # a folder left by an older layout
+            partial.rename(data_dir)
     return data_dir

@@ -7,8 +7,8 @@ import pytest
 from kpilib.contract.load import validate_month
 from kpilib.paths import PARAMS_DIR
 
-# Same group as the notebook tests: one worker generates data/sample when it is absent.
-pytestmark = pytest.mark.xdist_group("report_notebooks")
+# one worker runs the module (bundled_sample in tests/conftest.py locks its generation)
+pytestmark = pytest.mark.xdist_group("bundled_sample")
 
 
 @pytest.mark.slow

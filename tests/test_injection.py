@@ -42,7 +42,7 @@ from kpilib.run.executors import ReportJob
 from kpilib.run.open import ensure_results
 from kpilib.run.warm import WarmKernelExecutor
 
-pytestmark = pytest.mark.xdist_group("report_notebooks")
+pytestmark = pytest.mark.xdist_group("injection")
 
 PROJECT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = PROJECT / "notebooks"

@@ -25,7 +25,7 @@ from bs4 import BeautifulSoup
 
 from kpilib.cli import run_command
 
-pytestmark = [pytest.mark.xdist_group("report_notebooks"), pytest.mark.slow]
+pytestmark = [pytest.mark.xdist_group("polish"), pytest.mark.slow]
 
 MONTH = "2026-10"
 #: Parenthesised English for the terminal, e.g. "(no row in activity.csv)", "(unit report)".
