@@ -303,6 +303,8 @@ def test_display_html_keeps_every_cell_kind_escaped_and_the_bar():
     assert page == expected
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert page.count('<td class="bar">') == 3
+    # a table of the bar alone keeps one row per row of the frame
+    assert labels.display_html(frame, [], bar=bar).count('<td class="bar">') == 3
 
 
 def test_for_display_names_unknown_columns():
