@@ -749,8 +749,8 @@ def display_html(
     bar: DataBar | None = None,
 ) -> str:
     """The HTML table :func:`display` shows: ``table_html(for_display(frame, ...))`` with
-    ``bar``'s cells, made from the formatted columns without building a table of them
-    (that was a tenth of a unit report's time)."""
+    ``bar``'s cells, made from the formatted columns without building a DataFrame of
+    them and iterating it again (a report shows about twenty tables)."""
     shown = _formatted(frame, columns, rates=rates, headers=headers, as_text=True)
     return _table_html(
         [name for name, _ in shown],
