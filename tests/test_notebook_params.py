@@ -6,7 +6,9 @@ import nbformat
 import pytest
 
 from kpilib.errors import ParameterError
+from kpilib.run.executors import ReportJob
 from kpilib.run.parameters import notebook_parameters, validate_parameters
+from kpilib.run.runner import PlannedReport, validate_plan
 
 HERE = Path(__file__).parent
 DEMO = HERE / "notebooks" / "params_demo.ipynb"
@@ -132,3 +134,30 @@ def test_project_notebooks_declare_month_and_results_dir_typed_with_help(noteboo
     assert params["month"].type_name == "str"
     assert params["results_dir"].type_name == "str"
     assert all(p.help for p in params.values()), "every parameter needs a help comment"
+
+
+def _plan(key: str, notebook: Path, parameters: dict) -> PlannedReport:
+    job = ReportJob(
+        key, notebook, parameters, notebook.with_suffix(".out.ipynb"), None, key, notebook.parent
+    )
+    return PlannedReport(job, "unit", "", key, key)
+
+
+def test_a_plan_names_every_problem_once(tmp_path):
+    bad = _notebook(tmp_path, 'month: str = "2026-10"', tag="setup")
+    plans = [
+        _plan("unit_X01", bad, {"month": "2026-10"}),
+        _plan("unit_X02", bad, {"month": "2026-11"}),
+        _plan("demo_ok", DEMO, {"month": "2026-10", "jobs": 2}),
+        _plan("demo_bad", DEMO, {"month": "2026-10", "jobs": "two"}),
+        _plan("gone", tmp_path / "gone.ipynb", {}),
+    ]
+    with pytest.raises(ParameterError) as raised:
+        validate_plan(plans)
+    lines = str(raised.value).splitlines()
+    # the notebook without a parameters cell is named once, not once per unit
+    assert lines.count("nb.ipynb: no cell tagged 'parameters'") == 1
+    assert any("parameter 'jobs' = 'two' is str, expected int" in line for line in lines)
+    assert any(line.startswith("gone: notebook") for line in lines)
+    assert len(lines) == 3
+    validate_plan(plans[2:3])  # a good plan passes

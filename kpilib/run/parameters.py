@@ -103,15 +103,21 @@ def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
 
 
 def validate_parameters(
-    notebook: str | Path, parameters: Mapping[str, object]
+    notebook: str | Path,
+    parameters: Mapping[str, object],
+    *,
+    declared: Mapping[str, NotebookParameter] | None = None,
 ) -> dict[str, NotebookParameter]:
     """Check ``parameters`` against the notebook's declaration; return the declaration.
+
+    ``declared``: the notebook's :func:`notebook_parameters`, when the caller has read
+    them already (a run checks every unit's parameters against one notebook).
 
     Every problem is reported in one ParameterError, one line each:
     an unknown name, or a value whose type differs from the annotation.
     """
     path = Path(notebook)
-    declared = notebook_parameters(path)
+    declared = dict(notebook_parameters(path) if declared is None else declared)
     problems = []
     for name, value in parameters.items():
         param = declared.get(name)
