@@ -17,8 +17,11 @@ a function-level kpilib import (``tests/test_layers.py``), for that reason.
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 from multiprocessing import forkserver
+from typing import NoReturn
 
 #: What the report workers run (:func:`kpilib.run.warm.run_warm_job` and the Papermill
 #: executor's :func:`kpilib.run.executors.run_job`), imported once by the fork server.
@@ -45,3 +48,21 @@ def main(argv: list[str] | None = None) -> int:
     from kpilib.cli import main as cli_main  # after the fork server: see the module's text
 
     return cli_main(arguments)
+
+
+def console() -> NoReturn:
+    """The ``kpi`` console script: :func:`main`, then the end of the process at once.
+
+    When the command returns, what it writes is written and closed; the interpreter's
+    teardown would then free every module and every table one by one, which took 0.35 s
+    after ``kpi --help`` and 0.8 s after a month's run of 68 reports, with nothing
+    waiting for it but the user. So the exit handlers run (logging's, and
+    multiprocessing's, which stop the workers' fork server), the output is flushed, and
+    the process ends with :func:`os._exit`. :func:`main` itself returns normally (the
+    tests call it).
+    """
+    code = main()
+    atexit._run_exitfuncs()  # what the interpreter runs first when it exits
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -52,3 +52,23 @@ def test_the_console_script_runs_the_command_line():
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "--month" in done.stdout
+
+
+def test_the_console_script_ends_at_once_with_its_code_and_output_and_exit_handlers(tmp_path):
+    # kpilib.launch.console ends the process with os._exit: the command's output is
+    # flushed, the exit handlers have run (here one writing a file), the code is kept
+    marker = tmp_path / "exit_handler_ran"
+    script = (
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        "from kpilib.launch import console\n"
+        "sys.argv = ['kpi', 'validate', '--month', '1999-13', '--data', sys.argv[1]]\n"
+        "console()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "no-data")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode not in (0, 1), done.stderr  # the CLI's own code, not a crash's
+    assert "1999-13" in done.stderr + done.stdout
+    assert marker.read_text() == "yes"
