@@ -21,6 +21,7 @@ least 10x, peak memory at most 2 GiB, identical content.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import shutil
 import statistics
@@ -138,6 +139,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp one)")
     args = parser.parse_args()
+    # both loops import the library compiled, as after its first import on a machine
+    # that writes bytecode (here PYTHONDONTWRITEBYTECODE may be set: see the Makefile)
+    compileall.compile_dir(ROOT / "kpilib", quiet=1)
     work = args.keep or Path(tempfile.mkdtemp(prefix="kpilib-bench-"))
     data, out = work / "data", work / "outputs"
     shutil.rmtree(out, ignore_errors=True)
