@@ -23,7 +23,7 @@ $(BIN)/.installed: pyproject.toml
 
 # The library's bytecode, written (again for changed modules) before a run: where
 # PYTHONDONTWRITEBYTECODE is set, as in many containers and CI images, every process
-# of a run (the command, its fork server, each report kernel) would otherwise compile
+# of a run or a test (the command, its fork server, each report kernel) would compile
 # kpilib's 80 modules from source, 0.26 s each time. pip compiles the other packages.
 COMPILE := $(BIN)/python -m compileall -q kpilib
 
@@ -37,6 +37,7 @@ report: $(BIN)/.installed $(DATA)/$(MONTH)
 
 ## Set up with test extras and run the whole test suite (lint included)
 test: $(BIN)/.installed
+	$(COMPILE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
