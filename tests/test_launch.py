@@ -4,6 +4,7 @@ started before the library is imported, and with the workers' module preloaded."
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -62,13 +63,16 @@ def test_the_console_script_ends_at_once_with_its_code_and_output_and_exit_handl
         "import atexit, pathlib, sys\n"
         f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
         "from kpilib.launch import console\n"
-        "sys.argv = ['kpi', 'validate', '--month', '1999-13', '--data', sys.argv[1]]\n"
+        "sys.argv = ['kpi', 'validate', '--month', '2026-10', '--data', sys.argv[1]]\n"
         "console()\n"
     )
+    # buffered output, as in a pipe: os._exit would lose what is not flushed first
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     done = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path / "no-data")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, env=env,
     )  # fmt: skip
-    assert done.returncode not in (0, 1), done.stderr  # the CLI's own code, not a crash's
-    assert "1999-13" in done.stderr + done.stdout
+    # the code the command returned (2: the month's files are missing), not a crash's
+    assert done.returncode == 2, done.stderr
+    assert "2026-10: 1 error(s)" in done.stdout + done.stderr
     assert marker.read_text() == "yes"

@@ -201,28 +201,24 @@ def plan_reports(
 def validate_plan(plans: Iterable[PlannedReport]) -> None:
     """Check every job's notebook exists and accepts its parameters; raise ParameterError.
 
-    Each notebook's declaration is read once (reading it took 5 ms, for every unit).
+    Each notebook's declaration is read once, not once per unit (4 ms a read).
     """
     problems = []
-    declarations: dict[Path, dict[str, NotebookParameter] | ParameterError] = {}
+    declarations: dict[Path, dict[str, NotebookParameter]] = {}
+    for notebook in dict.fromkeys(p.job.notebook for p in plans if p.job.notebook.is_file()):
+        try:
+            declarations[notebook] = notebook_parameters(notebook)
+        except ParameterError as exc:  # said once, for all the notebook's reports
+            problems.append(str(exc))
     for plan in plans:
         notebook = plan.job.notebook
         if not notebook.is_file():
             problems.append(f"{plan.job.key}: notebook {notebook} does not exist")
-            continue
-        if notebook not in declarations:
+        elif notebook in declarations:
             try:
-                declarations[notebook] = notebook_parameters(notebook)
+                validate_parameters(notebook, plan.job.parameters, declared=declarations[notebook])
             except ParameterError as exc:
-                declarations[notebook] = exc
-        declared = declarations[notebook]
-        if isinstance(declared, ParameterError):  # said once: the messages are deduplicated
-            problems.append(str(declared))
-            continue
-        try:
-            validate_parameters(notebook, plan.job.parameters, declared=declared)
-        except ParameterError as exc:
-            problems.append(str(exc))
+                problems.append(str(exc))
     if problems:
         raise ParameterError("\n".join(dict.fromkeys(problems)))
 
