@@ -10,9 +10,11 @@ the shared results. Started here, before anything heavy is imported, the fork se
 loads the workers' module on the second core while this process loads the command
 line on the first.
 
-This module imports nothing of kpilib at its top, so that the fork server's ``__main__``
-stays light; :func:`main` then imports the command line. It is the only module allowed
-a function-level kpilib import (``tests/test_layers.py``), for that reason.
+This module imports only the light :mod:`kpilib.run.fork_server` at its top, so that the
+fork server's ``__main__`` stays light; :func:`main` then imports the command line. It
+is the only module allowed a function-level kpilib import (``tests/test_layers.py``),
+for that reason. The fork server also imports the kernels' modules, which the workers
+fork their kernels with (:mod:`kpilib.run.forked_kernel`).
 """
 
 from __future__ import annotations
@@ -20,12 +22,9 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-from multiprocessing import forkserver
 from typing import NoReturn
 
-#: What the report workers run (:func:`kpilib.run.warm.run_warm_job` and the Papermill
-#: executor's :func:`kpilib.run.executors.run_job`), imported once by the fork server.
-WORKER_MODULE = "kpilib.run.warm"
+from kpilib.run import fork_server
 
 
 def start_worker_server(argv: list[str]) -> bool:
@@ -36,8 +35,7 @@ def start_worker_server(argv: list[str]) -> bool:
     """
     if not argv or argv[0] != "run":
         return False
-    forkserver.set_forkserver_preload(["__main__", WORKER_MODULE])
-    forkserver.ensure_running()
+    fork_server.start()
     return True
 
 

@@ -52,6 +52,7 @@ import base64
 import io
 import json
 import os
+import sys
 import warnings
 
 import matplotlib as mpl
@@ -67,10 +68,13 @@ state = {
     "rc": {k: repr(v) for k, v in mpl.rcParams.items()},
     "max_rows": pd.get_option("display.max_rows"),
     "precision": np.get_printoptions()["precision"],
-    "filters": len(warnings.filters),
+    "filters": sorted(repr(f) for f in warnings.filters),
     "missing": kpilib.report.labels.MISSING,
     "cwd": os.getcwd(),
+    "path": sys.path,
     "count": get_ipython().execution_count,
+    "own_session": os.getsid(0) == os.getpid(),
+    "environment": sorted(set(os.environ) - {"JPY_PARENT_PID"}),
 }
 print(json.dumps(state))
 """

@@ -24,7 +24,6 @@ strategy replaces the execution and keeps :func:`render_job`.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import signal
@@ -46,6 +45,7 @@ from kpilib.errors import ReportError
 from kpilib.report.fonts import FontSubset
 from kpilib.report.render import PageHeader, render_report
 from kpilib.report.store import replace_with, temp_path_for
+from kpilib.run import fork_server
 
 #: The kernel every report runs in: the ipykernel of the Python running kpilib
 #: (jupyter_client starts the ``python3`` kernelspec with ``sys.executable``).
@@ -382,7 +382,7 @@ def _new_pool(
 ) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=multiprocessing.get_context("forkserver"),
+        mp_context=fork_server.context(),
         initializer=worker_setup,
         initargs=(os.getpid(), initializer, initargs),
     )

@@ -106,6 +106,7 @@ def restore() -> None:
         pd.reset_option("all")
     np.set_printoptions(**baseline.print_options)
     warnings.filters[:] = baseline.warning_filters
+    warnings._filters_mutated()  # what filterwarnings() does: cached verdicts go
     for name, saved in baseline.module_dicts.items():
         module = sys.modules.get(name)
         if module is not None:

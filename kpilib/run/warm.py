@@ -24,11 +24,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,7 @@ from kpilib.run.executors import (
     start_pool,
     stop_pool,
 )
+from kpilib.run.forked_kernel import ForkedKernelManager
 
 ENGINE = "kpilib-warm"
 
@@ -174,6 +177,7 @@ class WarmKernel:
         self._client = NotebookClient(
             new_notebook(),
             kernel_name=KERNEL_NAME,
+            kernel_manager_class=ForkedKernelManager,
             extra_arguments=KERNEL_ARGUMENTS,
             startup_timeout=policy.startup_timeout,
             # The warm-up and the resets run here, not the reports' cells.
@@ -343,6 +347,20 @@ def _worker_init(policy: KernelPolicy, cwd: str | None = None) -> None:
 # --------------------------------------------------------------------------- the strategy
 
 
+def _in_background(start: Callable[[], ProcessPoolExecutor]) -> Future[ProcessPoolExecutor]:
+    """``start()`` run in a thread of its own; its pool (or its exception) in the future."""
+    future: Future[ProcessPoolExecutor] = Future()
+
+    def target() -> None:
+        try:
+            future.set_result(start())
+        except BaseException as exc:  # handed to whoever asks for the pool
+            future.set_exception(exc)
+
+    threading.Thread(target=target, name="kpilib-start-workers", daemon=True).start()
+    return future
+
+
 class WarmKernelExecutor:
     """``jobs`` worker processes, each keeping one warm kernel across its reports.
 
@@ -357,26 +375,30 @@ class WarmKernelExecutor:
             raise ValueError(f"jobs must be at least 1, got {jobs!r}")
         self.jobs = jobs
         self.policy = policy
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Future[ProcessPoolExecutor] | None = None
 
     def start(self, cwd: Path, *, workers: int | None = None) -> None:
-        """Start the worker processes and their kernels (in ``cwd``) now, ahead of :meth:`run`.
+        """Start the worker processes and their kernels (in ``cwd``) ahead of :meth:`run`.
 
         The runner calls it before it computes the shared results, so that the kernels'
-        start and imports overlap that work. ``workers``: at most ``jobs`` (default).
-        A started executor is stopped by :meth:`run` when done, or by :meth:`close`.
+        start overlaps that work. Returns at once: the workers are started from a
+        thread, which waits while the fork server imports the kernels' modules
+        (:mod:`kpilib.run.fork_server`). ``workers``: at most ``jobs`` (default). A
+        started executor is stopped by :meth:`run` when done, or by :meth:`close`.
         """
         if self._pool is None:
             count = self.jobs if workers is None else max(1, min(workers, self.jobs))
-            self._pool = start_pool(
-                count, initializer=_worker_init, initargs=(self.policy, str(cwd))
+            self._pool = _in_background(
+                partial(
+                    start_pool, count, initializer=_worker_init, initargs=(self.policy, str(cwd))
+                )
             )
 
     def close(self) -> None:
         """Stop the workers :meth:`start` started, if :meth:`run` has not used them."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            stop_pool(pool)
+            stop_pool(pool.result())
 
     def run(
         self,
@@ -386,7 +408,8 @@ class WarmKernelExecutor:
         deadline: float | None = None,
     ) -> list[ReportResult]:
         """See :meth:`kpilib.run.executors.Executor.run`."""
-        pool, self._pool = self._pool, None
+        started, self._pool = self._pool, None
+        pool = None if started is None else started.result()
         return run_in_pool(
             jobs,
             run_warm_job,
