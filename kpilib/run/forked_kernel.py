@@ -197,11 +197,16 @@ def fork_kernel(
     ready_r, ready_w = os.pipe()
     sys.stdout.flush()  # nothing buffered here is written twice, by both processes
     sys.stderr.flush()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns of forking a process that has threads: see the module's text
-        # for a worker's threads and why the child needs none of their locks.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns of forking a process that has threads: see the module's
+            # text for a worker's threads and why the child needs none of their locks.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except OSError:
+        os.close(ready_r)
+        os.close(ready_w)
+        raise
     if pid == 0:
         os.close(ready_r)
         _run_kernel(
