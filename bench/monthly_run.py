@@ -196,7 +196,7 @@ def main() -> None:
     for part in ("execute_s", "render_s"):
         median = statistics.median(e[part] for e in units)
         print(f"{f'    unit report {part[:-2]}, median (warm run)':44s}{median:10.2f}")
-    print(f"(c) ratio (a)/(b): {ratio:.1f}x   target >= {TARGET_RATIO:.0f}x")
+    print(f"(c) ratio (a)/(b): {ratio:.2f}x   target >= {TARGET_RATIO:.0f}x")
     print(
         f"(d) peak memory, warm run's process tree: {peak.peak / 2**30:.2f} GiB (sum of RSS)"
         f"   target <= 2 GiB; {peak.peak_pss / 2**30:.2f} GiB (sum of PSS: shared pages once)"
