@@ -4,7 +4,7 @@ A warm kernel (:mod:`kpilib.run.warm`) started as ``python -m ipykernel_launcher
 about 2.5 s of one core importing IPython, pandas, matplotlib, seaborn and kpilib before
 its first report, while the run computes its shared results on the same two cores. The
 report workers are forked from the run's fork server, which imports those modules once
-(:mod:`kpilib.run.kernel_modules`, preloaded by :mod:`kpilib.launch`); a worker that
+(:mod:`kpilib.run.kernel_modules`, preloaded by :mod:`kpilib.run.fork_server`); a worker that
 forks its kernel gives it all of them at no cost (the pages are shared until written),
 and the kernel only starts ipykernel's application.
 
@@ -13,10 +13,12 @@ and the kernel only starts ipykernel's application.
 ``ipykernel_launcher`` in the child, as the command would in a new process: its own
 session (Ctrl-C in the terminal does not reach it), the command's working directory,
 environment, standard streams and arguments, the ``sys.path`` of a new interpreter,
-default signal handlers, no exit handlers of the worker, matplotlib's backend chosen by
-the environment as a new kernel's, and numpy's global random state seeded afresh.
-A command that is not ``ipykernel_launcher`` on this interpreter is started the usual
-way. :class:`ForkedKernelManager` is the kernel manager that asks for it.
+default signal handlers, no exit handlers of the worker, the warning filters a new
+kernel has after the same imports, matplotlib's backend chosen by the environment as a
+new kernel's, and numpy's global random state seeded afresh. A command that is not
+``ipykernel_launcher`` on this interpreter, or a process that did not preload the
+kernels' modules first (a Dask worker), starts the kernel the usual way.
+:class:`ForkedKernelManager` is the kernel manager that asks for it.
 
 The parent's threads are not copied by a fork: a worker has its watch on the caller
 (sleeping, or reading ``/proc``) and zmq's I/O threads, neither of which holds a lock
@@ -93,9 +95,11 @@ class ForkedProcess:
             os.kill(self.pid, signum)
 
     def terminate(self) -> None:
+        """Ask the process to end (SIGTERM)."""
         self.send_signal(signal.SIGTERM)
 
     def kill(self) -> None:
+        """End the process at once (SIGKILL)."""
         self.send_signal(signal.SIGKILL)
 
 
@@ -324,6 +328,7 @@ class ForkedKernelManager(AsyncKernelManager):
 
     @property
     def kernel_spec(self) -> Any:
+        """The kernel's spec, naming :data:`PROVISIONER` unless it names a provisioner."""
         spec = super().kernel_spec
         if spec is not None:
             spec.metadata.setdefault("kernel_provisioner", {"provisioner_name": PROVISIONER})

@@ -1,7 +1,7 @@
 """What a report kernel imports, imported once in the run's fork server.
 
 The fork server of the report workers imports this module first
-(:data:`kpilib.run.executors.FORK_SERVER_PRELOAD`), then the workers' own modules, and
+(:data:`kpilib.run.fork_server.PRELOAD`), then the workers' own modules, and
 forks the workers; a worker forks its kernels (:mod:`kpilib.run.forked_kernel`), so every
 kernel starts with these modules imported instead of importing them itself (about 1.7 s
 of one core per kernel). Imports only: no figure, no IPython shell, no other state a new

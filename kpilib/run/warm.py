@@ -3,10 +3,11 @@
 A fresh kernel per report costs about 1.5 s to start and stop and 2.6 s to import
 kpilib, pandas, matplotlib and seaborn, against about 2 s of real work. A
 :class:`WarmKernel` is started once, imports those once and then runs report after
-report. Papermill still parameterises every notebook and records what it records
-(the ``parameters`` and ``injected-parameters`` cells, cell metadata, the error cell
-of a failure), through a Papermill engine (``kpilib-warm``) whose notebook client
-drives the warm kernel instead of starting one. Before each report,
+report; where the fork server preloaded those modules, the kernel is forked from its
+worker with them (:mod:`kpilib.run.forked_kernel`). Papermill still parameterises every
+notebook and records what it records (the ``parameters`` and ``injected-parameters``
+cells, cell metadata, the error cell of a failure), through a Papermill engine
+(``kpilib-warm``) whose notebook client drives the warm kernel instead of starting one. Before each report,
 :func:`kpilib.run.sandbox.restore` runs in the kernel, so every report starts from the
 same clean state (namespace, figures, rcParams, options, kpilib module attributes).
 
