@@ -7,9 +7,10 @@ report; where the fork server preloaded those modules, the kernel is forked from
 worker with them (:mod:`kpilib.run.forked_kernel`). Papermill still parameterises every
 notebook and records what it records (the ``parameters`` and ``injected-parameters``
 cells, cell metadata, the error cell of a failure), through a Papermill engine
-(``kpilib-warm``) whose notebook client drives the warm kernel instead of starting one. Before each report,
-:func:`kpilib.run.sandbox.restore` runs in the kernel, so every report starts from the
-same clean state (namespace, figures, rcParams, options, kpilib module attributes).
+(``kpilib-warm``) whose notebook client drives the warm kernel instead of starting one.
+Before each report, :func:`kpilib.run.sandbox.restore` runs in the kernel, so every
+report starts from the same clean state (namespace, figures, rcParams, options, kpilib
+module attributes).
 
 A kernel is replaced after ``reports_per_kernel`` reports, when its memory exceeds
 ``memory_limit_mb``, when it died, or when a cell timed out (it may still be busy).
