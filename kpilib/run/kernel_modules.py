@@ -6,7 +6,9 @@ forks the workers; a worker forks its kernels (:mod:`kpilib.run.forked_kernel`),
 kernel starts with these modules imported instead of importing them itself (about 1.7 s
 of one core per kernel). Imports only: no figure, no IPython shell, no other state a new
 kernel would not have (matplotlib's backend is set in the kernel, from its environment,
-and pyplot loads it with the kernel's first figure).
+and pyplot loads it with the kernel's first figure). A warm kernel started from its
+command imports this module in its warm-up (:data:`kpilib.run.warm.WARM_UP`), so both
+kinds of kernel import the same modules.
 
 :data:`WARNING_FILTERS` are the warning filters after these imports, taken when nothing
 but them had been imported (the fork server's case): what a new kernel has after
@@ -15,21 +17,23 @@ and requests', for Papermill). None when imported after those: a worker then sta
 kernels the usual way.
 """
 
+# ruff: noqa: F401 - the imports are this module's purpose (see above)
 from __future__ import annotations
 
 import sys
 import warnings
 
-import ipykernel.ipkernel
-import ipykernel.kernelapp  # noqa: F401
-import ipykernel_launcher  # noqa: F401
-import matplotlib.pyplot  # noqa: F401
-import pyarrow.parquet  # noqa: F401
-import seaborn  # noqa: F401
+import ipykernel.kernelapp
+import ipykernel_launcher
+import matplotlib.pyplot
+import numpy
+import pandas
+import pyarrow.parquet
+import seaborn
 
 import kpilib.run.open
-import kpilib.run.sandbox  # noqa: F401
-from kpilib.report import actions, exports, figures, inspection, labels, training  # noqa: F401
+import kpilib.run.sandbox
+from kpilib.report import actions, exports, figures, inspection, labels, training
 
 #: Modules only the report workers import (Papermill, nbclient and what they load).
 _WORKER_ONLY = ("papermill", "nbclient", "kpilib.run.warm")

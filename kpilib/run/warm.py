@@ -62,21 +62,17 @@ from kpilib.run.forked_kernel import ForkedKernelManager
 
 ENGINE = "kpilib-warm"
 
-#: What a warm kernel imports once: what every report needs.
-#: Only imports, the font's registration, one chart drawn and closed under its own
-#: rcParams (so that loading the font and first-use caches are not a report's time) and
-#: the display of figures drawn once (the same picture, a third of the layout work): no
-#: other state a fresh kernel would not have after its first figure.
+#: What a warm kernel runs once: the modules every report needs
+#: (:mod:`kpilib.run.kernel_modules`, already there in a forked kernel), the font's
+#: registration, one chart drawn and closed under its own rcParams (so that loading the
+#: font and first-use caches are not a report's time) and the display of figures drawn
+#: once (the same picture, a third of the layout work): no other state a fresh kernel
+#: would not have after its first figure.
 WARM_UP = """\
+import kpilib.run.kernel_modules
 import matplotlib
-import matplotlib.pyplot
-import numpy
-import pandas
-import pyarrow.parquet
 import seaborn
-import kpilib
-import kpilib.run.open
-from kpilib.report import exports, figures, labels
+from kpilib.report import figures
 from kpilib.report.fonts import register_cjk_font, use_cjk_font
 from kpilib.run import sandbox
 register_cjk_font()
